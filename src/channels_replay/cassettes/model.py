@@ -1,0 +1,142 @@
+"""The cassette model: a header and the events of one recording session.
+
+Pure data (pydantic), no Django and no I/O. One cassette holds 1..N connections;
+their events share one global order (`seq`), and each carries the connection id
+(`conn`) and its time offset from the start of the session (`t`, seconds).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+__all__ = [
+    "FORMAT_NAME",
+    "FORMAT_VERSION",
+    "AcceptEvent",
+    "Cassette",
+    "CassetteHeader",
+    "ClientDisconnect",
+    "ClientFrame",
+    "ConnectEvent",
+    "Event",
+    "ServerClose",
+    "ServerFrame",
+]
+
+FORMAT_NAME = "channels-replay-cassette"
+FORMAT_VERSION = 1
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CassetteHeader(_Record):
+    """What the cassette is and what was recorded."""
+
+    format: Literal["channels-replay-cassette"] = FORMAT_NAME
+    version: int = FORMAT_VERSION
+    created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    library_version: str = ""
+    app: str | None = None
+    """The recorded application, e.g. `example.asgi:application`, or the proxied URL."""
+    server: str | None = None
+    """The server that ran it, e.g. `uvicorn 0.54.0`."""
+    redacted: bool = True
+    """Whether secrets were redacted at record time."""
+    noise: list[dict[str, Any]] = Field(default_factory=list)
+    """Noise rules stored with the cassette (see `channels_replay.replay`)."""
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+class _EventBase(_Record):
+    seq: int = Field(ge=0)
+    conn: str = Field(min_length=1)
+    t: float = Field(ge=0)
+
+
+class _FrameBase(_EventBase):
+    text: str | None = None
+    data: bytes | None = None
+
+    @model_validator(mode="after")
+    def _one_payload(self) -> _FrameBase:
+        if (self.text is None) == (self.data is None):
+            raise ValueError("a frame has exactly one of 'text' and 'data'")
+        return self
+
+
+class ConnectEvent(_EventBase):
+    """The client opened a connection (the ASGI `websocket.connect` with its scope)."""
+
+    kind: Literal["connect"] = "connect"
+    path: str
+    query_string: str = ""
+    headers: list[tuple[str, str]] = Field(default_factory=list)
+    subprotocols: list[str] = Field(default_factory=list)
+    client: tuple[str, int] | None = None
+    user: str | None = None
+    """The identity of the authenticated user, where `scope["user"]` had one."""
+
+
+class AcceptEvent(_EventBase):
+    """The server accepted the connection."""
+
+    kind: Literal["accept"] = "accept"
+    subprotocol: str | None = None
+
+
+class ClientFrame(_FrameBase):
+    """A frame the client sent: exactly one of `text` and `data`."""
+
+    kind: Literal["client_frame"] = "client_frame"
+
+
+class ServerFrame(_FrameBase):
+    """A frame the server sent: exactly one of `text` and `data`."""
+
+    kind: Literal["server_frame"] = "server_frame"
+
+
+class ServerClose(_EventBase):
+    """The server closed the connection (before accept: it rejected it)."""
+
+    kind: Literal["server_close"] = "server_close"
+    code: int = 1000
+    reason: str | None = None
+
+
+class ClientDisconnect(_EventBase):
+    """The client went away."""
+
+    kind: Literal["client_disconnect"] = "client_disconnect"
+    code: int = 1000
+
+
+Event = Annotated[
+    ConnectEvent | AcceptEvent | ClientFrame | ServerFrame | ServerClose | ClientDisconnect,
+    Field(discriminator="kind"),
+]
+
+
+class Cassette(BaseModel):
+    """A whole cassette in memory: the header, the events, and whether the tail is missing."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    header: CassetteHeader = Field(default_factory=CassetteHeader)
+    events: list[Event] = Field(default_factory=list)
+    complete: bool = True
+    """False when the recording was cut (crash, kill -9) and the reader found no end record."""
+    problem: str | None = None
+    """What the reader found missing or cut, where `complete` is False."""
+
+    def connections(self) -> list[str]:
+        """Connection ids in the order they first appear."""
+        seen: dict[str, None] = {}
+        for event in self.events:
+            seen.setdefault(event.conn, None)
+        return list(seen)

@@ -1,0 +1,33 @@
+"""The `channels-replay` click group, and how library errors become one line and an exit code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from channels_replay import __version__
+from channels_replay.errors import ChannelsReplayError
+
+__all__ = ["EXIT_BAD_INPUT", "EXIT_DIFFERENCES", "EXIT_OK", "main"]
+
+EXIT_OK = 0
+EXIT_DIFFERENCES = 1
+EXIT_BAD_INPUT = 2
+
+
+class _Group(click.Group):
+    """A click group that reports library errors as `error: ...` and exit code 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ChannelsReplayError as exc:
+            click.secho(f"error: {exc}", err=True, fg="red")
+            ctx.exit(EXIT_BAD_INPUT)
+
+
+@click.group(cls=_Group)
+@click.version_option(__version__, prog_name="channels-replay")
+def main() -> None:
+    """Record Django Channels WebSocket sessions into cassettes and replay them as tests."""

@@ -1,0 +1,3 @@
+"""Recording: the ASGI recorder middleware, the dev-server runner and the recording proxy."""
+
+__all__: list[str] = []
