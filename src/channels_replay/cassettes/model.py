@@ -37,7 +37,7 @@ class _Record(BaseModel):
 class CassetteHeader(_Record):
     """What the cassette is and what was recorded."""
 
-    format: Literal["channels-replay-cassette"] = FORMAT_NAME
+    format: Literal["channels-replay-cassette"] = "channels-replay-cassette"
     version: int = FORMAT_VERSION
     created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
     library_version: str = ""

@@ -1,0 +1,526 @@
+"""WebsocketCommunicator: the chanx 0.x testing API over `channels.testing`, without fixed sleeps.
+
+The communicator hands the application its own `receive` and `send` callables, so it
+sees two things the base class cannot: every event the app sends, the moment it is
+sent, and every time the app asks for its next input event. An app that asks for
+input N+1 has finished handling input N. That is how `wait_for_auth` and
+`receive_all_json` return as soon as the answer is known; every timeout is only an
+upper bound, and a timeout never cancels the app or loses what arrived.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import json
+from collections import deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from types import TracebackType
+from typing import Any, Self
+
+from channels.testing.websocket import WebsocketCommunicator as _ChannelsWebsocketCommunicator
+from pydantic import ValidationError
+
+from channels_replay.errors import CommunicatorError, NotReceived, ReceiveError, ReceiveTimeout
+from channels_replay.messages import AuthenticationMessage, BaseMessage
+from channels_replay.settings import replay_settings
+
+__all__ = ["WebsocketCommunicator"]
+
+ASGIMessage = dict[str, Any]
+
+_suppress_depth = 0
+_saved_close_old_connections: Callable[[], None] | None = None
+
+
+def _no_op() -> None:
+    pass
+
+
+@contextmanager
+def _db_connections_kept() -> Iterator[None]:
+    """Keep channels from closing the test's database connections while we wait.
+
+    `channels.db.database_sync_to_async` closes "old" connections around every call,
+    which in a test closes the connection the test case is using. `channels.testing`
+    patches it out while it waits for the app; so do we, with a cheap reference-counted
+    swap instead of a `mock.patch` per call.
+    """
+    global _suppress_depth, _saved_close_old_connections
+    import channels.db
+
+    if _suppress_depth == 0:
+        _saved_close_old_connections = channels.db.close_old_connections
+        channels.db.close_old_connections = _no_op
+    _suppress_depth += 1
+    try:
+        yield
+    finally:
+        _suppress_depth -= 1
+        if _suppress_depth == 0 and _saved_close_old_connections is not None:
+            channels.db.close_old_connections = _saved_close_old_connections
+            _saved_close_old_connections = None
+
+
+def _frame_of(event: ASGIMessage) -> Any:
+    """What a test would want to see of an event: the frame's text or bytes, or the event."""
+    if event.get("type") == "websocket.send":
+        text = event.get("text")
+        return text if text is not None else event.get("bytes")
+    return event
+
+
+class WebsocketCommunicator(_ChannelsWebsocketCommunicator):  # type: ignore[misc]
+    """Drives one WebSocket connection of an ASGI app in-process, for tests.
+
+    Follows `chanx.testing.WebsocketCommunicator` (same signatures and defaults) and
+    adds: no fixed sleeps, timeouts that report what arrived, `async with`, and
+    `receive_event` / `wait_idle` for callers that need the raw events.
+    """
+
+    _future: asyncio.Task[None] | None
+
+    def __init__(
+        self,
+        application: Any,
+        path: str,
+        headers: list[tuple[bytes, bytes]] | None = None,
+        subprotocols: list[str] | None = None,
+        spec_version: int | None = None,
+    ) -> None:
+        super().__init__(application, path, headers, subprotocols, spec_version)
+        self.path = path
+        self._connected = False
+        self._close_event: ASGIMessage | None = None
+        self._outbox: deque[ASGIMessage] = deque()
+        self._inputs_sent = 0
+        self._receives_started = 0
+        self._waiters: list[asyncio.Future[None]] = []
+        self._signalling = False
+
+    # -- the app's side -------------------------------------------------------------
+
+    @property
+    def future(self) -> asyncio.Task[None]:
+        """The app's task, started on first use with our own receive and send."""
+        if self._future is None:
+            # A fresh context, as asgiref does: the test's context vars don't leak in.
+            task: asyncio.Task[None] = contextvars.Context().run(
+                asyncio.create_task,
+                self.application(self.scope, self._app_receive, self._app_send),
+            )
+            task.add_done_callback(lambda _task: self._notify())
+            self._future = task
+        return self._future
+
+    async def _app_receive(self) -> ASGIMessage:
+        self._receives_started += 1
+        self._notify()
+        message: ASGIMessage = await self.input_queue.get()
+        return message
+
+    async def _app_send(self, message: ASGIMessage) -> None:
+        self._outbox.append(message)
+        self._notify()
+
+    def _notify(self) -> None:
+        waiters, self._waiters = self._waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+
+    async def _wait_for_change(self, deadline: float) -> None:
+        """Wait until the app sends, asks for input or ends; TimeoutError at `deadline`."""
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        with _db_connections_kept():
+            async with asyncio.timeout_at(deadline):
+                await waiter
+
+    def _raise_if_app_failed(self) -> None:
+        future = self._future
+        if future is not None and future.done() and not future.cancelled():
+            future.result()
+
+    @property
+    def app_finished(self) -> bool:
+        """Whether the app's task has ended (normally, by an error, or cancelled)."""
+        return self._future is not None and bool(self._future.done())
+
+    @property
+    def idle(self) -> bool:
+        """Whether the app has handled every input sent so far and asks for the next one."""
+        return self.app_finished or self._receives_started > self._inputs_sent
+
+    @property
+    def connected(self) -> bool:
+        """True between an accepted connect and a close or disconnect."""
+        return self._connected
+
+    @property
+    def close_code(self) -> int | None:
+        """The code of the server's close, once one has been received."""
+        if self._close_event is None:
+            return None
+        return int(self._close_event.get("code", 1000))
+
+    def _deadline(self, timeout: float) -> float:
+        return asyncio.get_running_loop().time() + timeout
+
+    # -- events -------------------------------------------------------------------
+
+    async def send_input(self, message: ASGIMessage) -> None:
+        """Send one ASGI event to the app (never blocks: the input queue is unbounded)."""
+        if self.future.done():  # starts the app on first use
+            self._raise_if_app_failed()
+        self._inputs_sent += 1
+        self.input_queue.put_nowait(message)
+
+    async def _next_event(self, deadline: float, *, settle: bool) -> ASGIMessage | None:
+        """The next event the app sent, waiting until `deadline` (TimeoutError after).
+
+        None when nothing more can come: the app has ended, or (with `settle`) it has
+        handled every input and sent nothing further.
+        """
+        while True:
+            if self._outbox:
+                event = self._outbox.popleft()
+                if event.get("type") == "websocket.close":
+                    self._close_event = event
+                    self._connected = False
+                return event
+            if self._close_event is not None:
+                # Closed: nothing can follow, and every later read sees the close again.
+                return self._close_event
+            self._raise_if_app_failed()
+            if self.app_finished or (settle and self.idle):
+                return None
+            await self._wait_for_change(deadline)
+
+    def _put_back(self, event: ASGIMessage) -> None:
+        self._outbox.appendleft(event)
+
+    async def receive_event(
+        self, timeout: float = 1, *, settle: bool = False
+    ) -> ASGIMessage | None:
+        """The next raw ASGI event from the app.
+
+        With `settle`, returns None as soon as the app has handled every input and
+        waits for the next one with nothing left to send. Raises ReceiveTimeout
+        (a TimeoutError) after `timeout` seconds; the app keeps running.
+        """
+        try:
+            return await self._next_event(self._deadline(timeout), settle=settle)
+        except TimeoutError:
+            raise ReceiveTimeout(
+                awaited=f"an event from the app on {self.path}", timeout=timeout, received=[]
+            ) from None
+
+    async def receive_output(self, timeout: float = 1) -> ASGIMessage:
+        """The next event from the app; unlike asgiref, a timeout does not cancel the app."""
+        event = await self.receive_event(timeout)
+        if event is None:
+            raise NotReceived(
+                f"the app on {self.path} has ended and will send nothing more",
+                awaited="an event from the app",
+                received=[],
+            )
+        return event
+
+    async def receive_from(self, timeout: float = 1) -> str | bytes:
+        """The next frame's text or bytes; a close is kept for `assert_closed` and reported."""
+        event = await self.receive_output(timeout)
+        kind = event.get("type")
+        if kind == "websocket.send":
+            text = event.get("text")
+            if text is not None:
+                return str(text)
+            data = event.get("bytes")
+            if isinstance(data, bytes):
+                return data
+            raise CommunicatorError(
+                f"the app on {self.path} sent a frame with neither text nor bytes: {event!r}"
+            )
+        if kind != "websocket.close":
+            self._put_back(event)
+        raise NotReceived(
+            f"expected a frame on {self.path}, but the server sent {kind!r}"
+            + (f" (code {event.get('code', 1000)})" if kind == "websocket.close" else ""),
+            awaited="a frame",
+            received=[event],
+        )
+
+    async def wait_idle(self, timeout: float = 1) -> bool:
+        """Wait until the app has handled every input sent so far; False after `timeout`."""
+        deadline = self._deadline(timeout)
+        try:
+            while not self.idle:
+                await self._wait_for_change(deadline)
+        except TimeoutError:
+            return False
+        self._raise_if_app_failed()
+        return True
+
+    async def receive_nothing(self, timeout: float = 0.1, interval: float = 0.01) -> bool:
+        """True if nothing arrives within `timeout`; returns False as soon as something does."""
+        deadline = self._deadline(timeout)
+        try:
+            while not self._outbox:
+                self._raise_if_app_failed()
+                if self.app_finished:
+                    return True
+                await self._wait_for_change(deadline)
+        except TimeoutError:
+            return not self._outbox
+        return False
+
+    # -- connection -----------------------------------------------------------------
+
+    async def connect(self, timeout: float = 1) -> tuple[bool, int | str | None]:
+        """Connect; `(True, subprotocol)` when accepted, `(False, close code)` when refused."""
+        await self.send_input({"type": "websocket.connect"})
+        try:
+            event = await self._next_event(self._deadline(timeout), settle=False)
+        except TimeoutError:
+            raise ReceiveTimeout(
+                awaited=f"the app to accept or close the connection to {self.path}",
+                timeout=timeout,
+                received=[],
+            ) from None
+        if event is None:
+            raise NotReceived(
+                f"the app on {self.path} ended without accepting or closing the connection",
+                awaited="websocket.accept",
+                received=[],
+            )
+        kind = event.get("type")
+        if kind == "websocket.accept":
+            self._connected = True
+            self.response_headers = event.get("headers", [])
+            subprotocol: str | None = event.get("subprotocol")
+            return True, subprotocol
+        if kind == "websocket.close":
+            return False, int(event.get("code", 1000))
+        if kind == "websocket.http.response.start":
+            return False, int(event.get("status", 403))
+        raise CommunicatorError(
+            f"the app on {self.path} sent {kind!r} before accepting the connection; "
+            "an ASGI app must send websocket.accept or websocket.close first"
+        )
+
+    async def disconnect(self, code: int = 1000, timeout: float = 1) -> None:
+        """Tell the app the client went away and wait for it to finish (its disconnect runs)."""
+        if self._future is None:
+            return
+        self._connected = False
+        if not self.future.done():
+            await self.send_input({"type": "websocket.disconnect", "code": code})
+        with _db_connections_kept():
+            await self.wait(timeout)
+
+    async def assert_closed(self, code: int | None = None, timeout: float = 1) -> None:
+        """Assert the server closed the connection (with `code`, when given)."""
+        try:
+            event = await self._next_event(self._deadline(timeout), settle=False)
+        except TimeoutError:
+            raise AssertionError(
+                f"the server did not close the connection to {self.path} within {timeout:g}s"
+            ) from None
+        if event is None:
+            raise AssertionError(f"the app on {self.path} ended without closing the connection")
+        if event.get("type") != "websocket.close":
+            self._put_back(event)
+            raise AssertionError(
+                f"expected the connection to {self.path} to be closed, "
+                f"but the server sent {_frame_of(event)!r}"
+            )
+        if code is not None and self.close_code != code:
+            raise AssertionError(
+                f"the server closed {self.path} with code {self.close_code}, expected {code}"
+            )
+
+    async def __aenter__(self) -> Self:
+        connected, detail = await self.connect()
+        if not connected:
+            raise CommunicatorError(
+                f"the connection to {self.path} was refused with close code {detail}"
+            )
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.disconnect()
+
+    # -- JSON messages --------------------------------------------------------------
+
+    async def send_message(self, message: BaseMessage) -> None:
+        """Send a pydantic message (anything with `model_dump`) as a JSON text frame."""
+        await self.send_json_to(message.model_dump(mode="json"))
+
+    def _decode_json(self, event: ASGIMessage, collected: list[Any], awaited: str) -> Any:
+        text = event.get("text") if event.get("type") == "websocket.send" else None
+        if text is None:
+            self._put_back(event)
+            raise NotReceived(
+                f"expected a JSON text frame on {self.path}, got {_frame_of(event)!r}",
+                awaited=awaited,
+                received=collected,
+            )
+        try:
+            return json.loads(text)
+        except ValueError:
+            self._put_back(event)
+            raise NotReceived(
+                f"expected a JSON text frame on {self.path}, "
+                f"got text that is not JSON: {text[:200]!r}",
+                awaited=awaited,
+                received=collected,
+            ) from None
+
+    def _action_of(self, message: Any) -> Any:
+        if isinstance(message, dict):
+            return message.get(replay_settings.MESSAGE_ACTION_KEY)
+        return None
+
+    def _note_signal(self, action: Any) -> None:
+        if action in (
+            replay_settings.AUTHENTICATION_ACTION,
+            replay_settings.COMPLETE_ACTION,
+            replay_settings.GROUP_COMPLETE_ACTION,
+        ):
+            self._signalling = True
+
+    async def _collect_json(
+        self, stop_action: str, timeout: float, *, inclusive: bool, settle: bool
+    ) -> list[dict[str, Any]]:
+        completion = {replay_settings.COMPLETE_ACTION, replay_settings.GROUP_COMPLETE_ACTION}
+        awaited = f"action {stop_action!r} on {self.path}"
+        collected: list[Any] = []
+        deadline = self._deadline(timeout)
+        while True:
+            try:
+                event = await self._next_event(deadline, settle=settle)
+            except TimeoutError:
+                raise ReceiveTimeout(awaited=awaited, timeout=timeout, received=collected) from None
+            if event is None or event.get("type") == "websocket.close":
+                return collected
+            message = self._decode_json(event, collected, awaited)
+            action = self._action_of(message)
+            self._note_signal(action)
+            if action == stop_action:
+                if inclusive:
+                    collected.append(message)
+                return collected
+            if action not in completion:
+                collected.append(message)
+
+    async def receive_all_json(
+        self, timeout: float = 5, *, wait_group: bool = False
+    ) -> list[dict[str, Any]]:
+        """JSON frames up to the `complete` (or with `wait_group`, `group_complete`) signal.
+
+        The completion frames are left out. On a connection that has sent no signal
+        yet (an app without authentication or completion messages), collection also
+        ends once the app has handled the last frame sent and has nothing more to
+        send. A server close ends it too (the close stays for `assert_closed`). After
+        `timeout` seconds, ReceiveTimeout carries every frame received so far.
+        """
+        stop = (
+            replay_settings.GROUP_COMPLETE_ACTION if wait_group else replay_settings.COMPLETE_ACTION
+        )
+        settle = not wait_group and not self._signalling
+        return await self._collect_json(stop, timeout, inclusive=False, settle=settle)
+
+    async def receive_until_action(
+        self, stop_action: str, timeout: float = 5, *, inclusive: bool = False
+    ) -> list[dict[str, Any]]:
+        """JSON frames up to the one whose action is `stop_action`.
+
+        Completion frames are left out, except the stop frame itself with `inclusive`.
+        """
+        return await self._collect_json(stop_action, timeout, inclusive=inclusive, settle=False)
+
+    # -- authentication -------------------------------------------------------------
+
+    async def wait_for_auth(
+        self,
+        send_authentication_message: bool | None = None,
+        max_auth_time: float = 0.5,
+        after_auth_time: float = 0.1,
+    ) -> AuthenticationMessage | None:
+        """The authentication message sent after connect, or None when the app sends none.
+
+        Returns as soon as the message is there and the app has finished handling
+        connect (`after_auth_time` bounds that second wait; nothing is slept). With
+        authentication messages off, returns None as soon as connect is handled.
+        """
+        if send_authentication_message is None:
+            send_authentication_message = bool(replay_settings.SEND_AUTHENTICATION_MESSAGE)
+        if not send_authentication_message:
+            await self.wait_idle(max_auth_time)
+            return None
+        awaited = f"the authentication message on {self.path}"
+        try:
+            event = await self._next_event(self._deadline(max_auth_time), settle=True)
+        except TimeoutError:
+            raise ReceiveTimeout(awaited=awaited, timeout=max_auth_time, received=[]) from None
+        if event is None:
+            raise NotReceived(
+                f"the app handled connect on {self.path} without sending an authentication message",
+                awaited=awaited,
+                received=[],
+            )
+        if event.get("type") == "websocket.close":
+            raise NotReceived(
+                f"the server closed {self.path} (code {event.get('code', 1000)}) "
+                "before sending an authentication message",
+                awaited=awaited,
+                received=[event],
+            )
+        message = self._decode_json(event, [], awaited)
+        if self._action_of(message) != replay_settings.AUTHENTICATION_ACTION:
+            self._put_back(event)
+            raise NotReceived(
+                f"expected the authentication message first on {self.path}",
+                awaited=awaited,
+                received=[message],
+            )
+        self._signalling = True
+        if replay_settings.CAMELIZE:
+            import humps
+
+            message = humps.decamelize(message)
+        try:
+            auth = AuthenticationMessage.model_validate(message)
+        except ValidationError as exc:
+            raise ReceiveError(
+                f"the authentication message on {self.path} is malformed ({exc.error_count()} "
+                f"error(s), first: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']})",
+                awaited=awaited,
+                received=[message],
+            ) from None
+        await self.wait_idle(after_auth_time)
+        return auth
+
+    async def assert_authenticated_status_ok(self, max_auth_time: float = 0.5) -> None:
+        """Assert the authentication message says 200; AssertionError says what came instead."""
+        try:
+            auth = await self.wait_for_auth(max_auth_time=max_auth_time)
+        except ReceiveError as exc:
+            raise AssertionError(f"no successful authentication: {exc}") from exc
+        if auth is None:
+            raise AssertionError(
+                "authentication messages are off (CHANNELS_REPLAY['SEND_AUTHENTICATION_MESSAGE'] "
+                "is False): there is no authentication status to assert"
+            )
+        status = auth.payload
+        if status.status_code != 200:
+            raise AssertionError(
+                f"authentication on {self.path} failed: status {status.status_code} "
+                f"{status.status_text!r}, data {status.data!r}"
+            )

@@ -1,0 +1,92 @@
+"""Find the project's WebSocket application: the `"websocket"` entry of its ProtocolTypeRouter."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from channels_replay.errors import ConfigurationError
+
+__all__ = ["ApplicationNotFound", "find_websocket_application", "import_application"]
+
+# Attributes through which ASGI middleware commonly refer to the app they wrap.
+_WRAPPED_ATTRIBUTES = ("inner", "app", "application", "wrapped")
+_MAX_DEPTH = 16
+
+
+class ApplicationNotFound(ConfigurationError, ValueError):
+    """No WebSocket application could be found (a ValueError, as in chanx)."""
+
+
+def import_application(dotted: str) -> Any:
+    """Import `module:attr` or `module.attr`, with an error that says what to fix."""
+    import importlib
+
+    module_name, _, attribute = dotted.partition(":") if ":" in dotted else dotted.rpartition(".")
+    if not module_name or not attribute:
+        raise ApplicationNotFound(
+            f"cannot import the application {dotted!r}: give it as 'module:attribute', "
+            "e.g. 'example.asgi:application'"
+        )
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ApplicationNotFound(
+            f"cannot import the application {dotted!r}: module {module_name!r} failed to import "
+            f"({exc}); check the path and that it is importable from the current directory"
+        ) from exc
+    try:
+        return getattr(module, attribute)
+    except AttributeError:
+        raise ApplicationNotFound(
+            f"cannot import the application {dotted!r}: module {module_name!r} has no "
+            f"attribute {attribute!r}"
+        ) from None
+
+
+def _websocket_entry(app: Any) -> Any | None:
+    """Walk down through wrapping middleware to a ProtocolTypeRouter's websocket entry."""
+    seen: set[int] = set()
+    for _ in range(_MAX_DEPTH):
+        if app is None or id(app) in seen:
+            return None
+        seen.add(id(app))
+        mapping = getattr(app, "application_mapping", None)
+        if isinstance(mapping, dict):
+            return mapping.get("websocket")
+        app = next(
+            (
+                getattr(app, name)
+                for name in _WRAPPED_ATTRIBUTES
+                if getattr(app, name, None) is not None
+            ),
+            None,
+        )
+    return None
+
+
+def find_websocket_application(asgi_application: Any | None = None) -> Any:
+    """The websocket application, with all its middleware.
+
+    `asgi_application` defaults to the one named by `settings.ASGI_APPLICATION`.
+    Raises ApplicationNotFound (a ValueError) saying what is missing.
+    """
+    if asgi_application is None:
+        from django.conf import settings
+
+        dotted = getattr(settings, "ASGI_APPLICATION", None)
+        if not dotted:
+            raise ApplicationNotFound(
+                "settings.ASGI_APPLICATION is not set: set it to your ProtocolTypeRouter "
+                "(e.g. 'myproject.asgi.application') or set `router` on the test case"
+            )
+        asgi_application = import_application(dotted)
+        where = f"settings.ASGI_APPLICATION ({dotted!r})"
+    else:
+        where = repr(asgi_application)
+    entry = _websocket_entry(asgi_application)
+    if entry is None:
+        raise ApplicationNotFound(
+            f"{where} has no 'websocket' entry in a ProtocolTypeRouter: wrap your websocket "
+            "routes in ProtocolTypeRouter({'websocket': ...}) or set `router` on the test case"
+        )
+    return entry
