@@ -1,0 +1,215 @@
+"""Named records: the form-neutral dicts that both forms carry, and the model on either side.
+
+A cassette is a stream of records: one header record, one record per event, and an
+end record on a clean close. As a dict (what JSON Lines shows, what migrations see):
+
+- header: `{"record": "header", "format": ..., "version": ..., <CassetteHeader fields>}`
+- event:  `{"seq": ..., "t": ..., "conn": ..., "kind": ..., <fields of that kind>}`
+- end:    `{"record": "end", "events": N}` (+ `"complete": false, "problem": "..."`)
+
+Events carry no `record` key; a record is an event when it has none. Fields that are
+None are left out. Building a record from an event reads the attributes directly
+(cheaper than `model_dump`, and this runs for every event a live server records);
+turning a record into an event validates it, because a file is untrusted input.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from channels_replay.cassettes._problems import RecordProblem, summarize_validation_error
+from channels_replay.cassettes.model import (
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    AcceptEvent,
+    CassetteHeader,
+    ClientDisconnect,
+    ClientFrame,
+    ConnectEvent,
+    Event,
+    ServerClose,
+    ServerFrame,
+)
+
+__all__ = [
+    "EVENT_CLASSES",
+    "RECORD_END",
+    "RECORD_HEADER",
+    "EndRecord",
+    "end_record",
+    "event_to_record",
+    "header_to_record",
+    "record_to_end",
+    "record_to_event",
+    "record_to_header",
+]
+
+RECORD_HEADER = "header"
+RECORD_END = "end"
+
+EVENT_CLASSES: dict[str, type[BaseModel]] = {
+    "connect": ConnectEvent,
+    "accept": AcceptEvent,
+    "client_frame": ClientFrame,
+    "server_frame": ServerFrame,
+    "server_close": ServerClose,
+    "client_disconnect": ClientDisconnect,
+}
+
+
+def header_to_record(header: CassetteHeader) -> dict[str, Any]:
+    """The header record; its `version` is always the one this library writes."""
+    body = header.model_dump(mode="json", exclude_none=True)
+    body["version"] = FORMAT_VERSION
+    return {"record": RECORD_HEADER, **body}
+
+
+def _connect(event: ConnectEvent) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "seq": event.seq,
+        "t": event.t,
+        "conn": event.conn,
+        "kind": "connect",
+        "path": event.path,
+        "query_string": event.query_string,
+        "headers": event.headers,
+        "subprotocols": event.subprotocols,
+    }
+    if event.client is not None:
+        record["client"] = event.client
+    if event.user is not None:
+        record["user"] = event.user
+    return record
+
+
+def _accept(event: AcceptEvent) -> dict[str, Any]:
+    record: dict[str, Any] = {"seq": event.seq, "t": event.t, "conn": event.conn, "kind": "accept"}
+    if event.subprotocol is not None:
+        record["subprotocol"] = event.subprotocol
+    return record
+
+
+def _frame(event: ClientFrame | ServerFrame) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "seq": event.seq,
+        "t": event.t,
+        "conn": event.conn,
+        "kind": event.kind,
+    }
+    if event.text is not None:
+        record["text"] = event.text
+    else:
+        record["data"] = event.data
+    return record
+
+
+def _server_close(event: ServerClose) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "seq": event.seq,
+        "t": event.t,
+        "conn": event.conn,
+        "kind": "server_close",
+        "code": event.code,
+    }
+    if event.reason is not None:
+        record["reason"] = event.reason
+    return record
+
+
+def _client_disconnect(event: ClientDisconnect) -> dict[str, Any]:
+    return {
+        "seq": event.seq,
+        "t": event.t,
+        "conn": event.conn,
+        "kind": "client_disconnect",
+        "code": event.code,
+    }
+
+
+_TO_RECORD: dict[type[BaseModel], Any] = {
+    ConnectEvent: _connect,
+    AcceptEvent: _accept,
+    ClientFrame: _frame,
+    ServerFrame: _frame,
+    ServerClose: _server_close,
+    ClientDisconnect: _client_disconnect,
+}
+
+
+def event_to_record(event: Event) -> dict[str, Any]:
+    """The named record of an event (bytes stay bytes; the JSON Lines codec encodes them)."""
+    convert = _TO_RECORD.get(type(event))
+    if convert is None:
+        convert = _converter_for_subclass(event)
+    record: dict[str, Any] = convert(event)
+    return record
+
+
+def _converter_for_subclass(event: object) -> Any:
+    for cls, convert in _TO_RECORD.items():
+        if isinstance(event, cls):
+            return convert
+    raise TypeError(
+        f"a cassette holds events (ConnectEvent, AcceptEvent, ClientFrame, ServerFrame, "
+        f"ServerClose, ClientDisconnect), not {type(event).__name__}"
+    )
+
+
+def end_record(events: int, *, complete: bool = True, problem: str | None = None) -> dict[str, Any]:
+    """The end record written on close; an incomplete close says so and why."""
+    record: dict[str, Any] = {"record": RECORD_END, "events": events}
+    if not complete:
+        record["complete"] = False
+        record["problem"] = problem or "the recording was closed as incomplete"
+    return record
+
+
+_VALIDATORS = {kind: cls.__pydantic_validator__ for kind, cls in EVENT_CLASSES.items()}
+
+
+def record_to_event(record: dict[str, Any]) -> Event:
+    """Validate an event record into its model; `RecordProblem` says what is wrong."""
+    kind = record.get("kind")
+    try:
+        validator = _VALIDATORS[kind]  # type: ignore[index]
+    except (KeyError, TypeError):
+        known = ", ".join(EVENT_CLASSES)
+        raise RecordProblem(f"unknown event kind {kind!r} (known kinds: {known})") from None
+    try:
+        event: Event = validator.validate_python(record)
+    except ValidationError as exc:
+        raise RecordProblem(f"invalid {kind} event: {summarize_validation_error(exc)}") from None
+    return event
+
+
+def record_to_header(record: dict[str, Any]) -> CassetteHeader:
+    """Validate a (current-version) header record into a `CassetteHeader`."""
+    body = {key: value for key, value in record.items() if key != "record"}
+    if body.get("format") != FORMAT_NAME:
+        raise RecordProblem(f"the header names format {body.get('format')!r}, not {FORMAT_NAME!r}")
+    try:
+        return CassetteHeader.model_validate(body)
+    except ValidationError as exc:
+        raise RecordProblem(f"invalid header: {summarize_validation_error(exc)}") from None
+
+
+class EndRecord(BaseModel):
+    """The end record as read: the events it vouches for, whether the recording ended well."""
+
+    events: int | None = None
+    complete: bool = True
+    problem: str | None = None
+
+
+def record_to_end(record: dict[str, Any]) -> EndRecord:
+    """Validate an end record."""
+    body = {key: value for key, value in record.items() if key != "record"}
+    unknown = set(body) - {"events", "complete", "problem"}
+    if unknown:
+        raise RecordProblem(f"the end record has unknown fields {sorted(unknown)}")
+    try:
+        return EndRecord.model_validate(body, strict=True)
+    except ValidationError as exc:
+        raise RecordProblem(f"invalid end record: {summarize_validation_error(exc)}") from None

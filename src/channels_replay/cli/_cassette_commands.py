@@ -1,0 +1,230 @@
+"""`show`, `convert` and `redact`: the cassette commands of `channels-replay`.
+
+Registered on the `main` group when `channels_replay.cli` is imported. Library errors
+(`CassetteError`) reach the group, which prints them as one `error: ...` line, exit 2.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, cast
+
+import click
+
+from channels_replay.cassettes import (
+    CassetteForm,
+    CassetteHeader,
+    CassetteReader,
+    ClientDisconnect,
+    ClientFrame,
+    ConnectEvent,
+    Event,
+    ServerClose,
+    ServerFrame,
+    convert_cassette,
+    detect_form,
+    event_to_record,
+    form_for_path,
+    header_to_record,
+    json_line,
+    open_cassette,
+    redact_cassette_file,
+)
+from channels_replay.cassettes.redaction import (
+    DEFAULT_HEADERS,
+    DEFAULT_JSON_KEYS,
+    DEFAULT_QUERY_PARAMS,
+    Redactor,
+)
+from channels_replay.cli._group import main
+
+__all__ = ["convert", "redact", "show"]
+
+_EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+_NEW_FILE = click.Path(dir_okay=False, writable=True, path_type=Path)
+_FORM = click.Choice(["msgpack", "jsonl"])
+_CLIENT_TO_SERVER = (ConnectEvent, ClientFrame, ClientDisconnect)
+
+
+@main.command()
+@click.argument("cassette", type=_EXISTING_FILE)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON Lines records instead.")
+@click.option("--conn", "conn", metavar="ID", help="Only the events of this connection.")
+@click.option(
+    "--width",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Cut lines to this many characters (default: the terminal's width; 0: never).",
+)
+def show(cassette: Path, as_json: bool, conn: str | None, width: int | None) -> None:
+    """Print a cassette as a timeline, one line per event.
+
+    Columns: seq, time offset, connection, direction (-> client to server, <- server to
+    client), kind, and what was sent (a JSON frame's action and payload).
+    """
+    if width is None:
+        width = shutil.get_terminal_size((120, 24)).columns
+    with open_cassette(cassette) as reader:
+        lines = _json_lines(reader, conn) if as_json else _timeline(reader, conn)
+        try:
+            for line in lines:
+                click.echo(line if as_json else _cut(line, width))
+        except BrokenPipeError:  # `channels-replay show x | head`
+            _silence_stdout()
+            return
+    if not as_json and not reader.complete:
+        click.secho(f"warning: {reader.problem}", err=True, fg="yellow")
+
+
+def _timeline(reader: CassetteReader, conn: str | None) -> Iterator[str]:
+    yield from _header_lines(reader, reader.header)
+    yield f"{'seq':>6}  {'t':>9}  {'conn':<8} dir  {'kind':<17} detail"
+    shown = 0
+    connections: dict[str, None] = {}
+    for event in reader:
+        connections.setdefault(event.conn, None)
+        if conn is not None and event.conn != conn:
+            continue
+        shown += 1
+        yield _event_line(event)
+    on = f"connection {conn}" if conn is not None else f"{len(connections)} connection(s)"
+    yield f"{shown} event(s) on {on}"
+    if conn is not None and conn not in connections:
+        known = ", ".join(connections) or "none"
+        yield f"no events of connection {conn!r} (connections: {known})"
+
+
+def _header_lines(reader: CassetteReader, header: CassetteHeader) -> Iterator[str]:
+    created = header.created_at.strftime("%Y-%m-%d %H:%M:%S %Z").strip()
+    by = f" by channels-replay {header.library_version}" if header.library_version else ""
+    yield f"{reader.name}: {reader.form}, format version {reader.source_version}"
+    yield f"recorded {created}{by}"
+    details = [f"app {header.app}" if header.app else ""]
+    details.append(f"server {header.server}" if header.server else "")
+    details.append(f"redacted: {'yes' if header.redacted else 'no'}")
+    if header.noise:
+        details.append(f"{len(header.noise)} noise rule(s)")
+    yield ", ".join(detail for detail in details if detail)
+
+
+def _event_line(event: Event) -> str:
+    arrow = "->" if isinstance(event, _CLIENT_TO_SERVER) else "<-"
+    conn = event.conn if len(event.conn) <= 8 else event.conn[:7] + "~"
+    line = f"{event.seq:>6}  {event.t:>8.3f}s  {conn:<8} {arrow}   {event.kind:<17} "
+    return (line + _detail(event)).rstrip()
+
+
+def _detail(event: Event) -> str:
+    if isinstance(event, ClientFrame | ServerFrame):
+        if event.data is not None:
+            return f"{len(event.data)} bytes {event.data[:16].hex(' ')}"
+        return _describe_text(event.text or "")
+    if isinstance(event, ConnectEvent):
+        target = event.path + (f"?{event.query_string}" if event.query_string else "")
+        extras = [f"[{', '.join(event.subprotocols)}]" if event.subprotocols else ""]
+        extras.append(f"user={event.user}" if event.user else "")
+        return " ".join([target, *filter(None, extras)])
+    if isinstance(event, ServerClose):
+        return f"code {event.code}" + (f" {event.reason!r}" if event.reason else "")
+    if isinstance(event, ClientDisconnect):
+        return f"code {event.code}"
+    return event.subprotocol or ""
+
+
+def _describe_text(text: str) -> str:
+    try:
+        document = json.loads(text)
+    except ValueError:
+        return repr(text)
+    if isinstance(document, dict) and isinstance(document.get("action"), str):
+        rest = {key: value for key, value in document.items() if key != "action"}
+        body = rest.get("payload") if set(rest) == {"payload"} else rest
+        return f"{document['action']} {_compact(body)}" if rest else document["action"]
+    return _compact(document)
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _cut(line: str, width: int) -> str:
+    if width and len(line) > width:
+        return line[: max(width - 3, 0)] + "..."
+    return line
+
+
+def _json_lines(reader: CassetteReader, conn: str | None) -> Iterator[str]:
+    yield json_line(header_to_record(reader.header))
+    shown = 0
+    for event in reader:
+        if conn is None or event.conn == conn:
+            shown += 1
+            yield json_line(event_to_record(event))
+    end: dict[str, Any] = {"record": "end", "events": shown, "complete": reader.complete}
+    if reader.problem:
+        end["problem"] = reader.problem
+    yield json_line(end)
+
+
+def _silence_stdout() -> None:
+    """After a broken pipe, point stdout at /dev/null so the exit flush does not fail."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # not a real file descriptor
+        pass
+
+
+@main.command()
+@click.argument("source", type=_EXISTING_FILE)
+@click.argument("target", type=_NEW_FILE)
+@click.option("--form", type=_FORM, help="The form to write (default: from TARGET's extension).")
+def convert(source: Path, target: Path, form: str | None) -> None:
+    """Convert a cassette between msgpack and JSON Lines (.jsonl).
+
+    The form of SOURCE is read from its content; TARGET's form is --form, else its
+    extension (.jsonl for JSON Lines, anything else the msgpack stream).
+    """
+    source_form = detect_form(source)
+    target_form = cast("CassetteForm", form) if form else form_for_path(target)
+    count = convert_cassette(source, target, form=target_form)
+    click.echo(f"converted {count} event(s): {source} ({source_form}) -> {target} ({target_form})")
+
+
+@main.command()
+@click.argument("source", type=_EXISTING_FILE)
+@click.argument("target", type=_NEW_FILE, required=False)
+@click.option("--header", "headers", multiple=True, metavar="NAME", help="Also redact this header.")
+@click.option(
+    "--query-param", "query_params", multiple=True, metavar="NAME", help="Also this parameter."
+)
+@click.option("--json-key", "json_keys", multiple=True, metavar="NAME", help="Also this JSON key.")
+def redact(
+    source: Path,
+    target: Path | None,
+    headers: tuple[str, ...],
+    query_params: tuple[str, ...],
+    json_keys: tuple[str, ...],
+) -> None:
+    """Redact the secrets in a cassette recorded with redaction off.
+
+    Writes TARGET, or replaces SOURCE when TARGET is omitted (through a temporary file
+    renamed into place). Redacts the default headers, query parameters and JSON keys
+    (see docs/cassette-format.md) and any given with the options.
+    """
+    try:
+        redactor = Redactor(
+            headers=DEFAULT_HEADERS | set(headers),
+            query_params=DEFAULT_QUERY_PARAMS | set(query_params),
+            json_keys=DEFAULT_JSON_KEYS | set(json_keys),
+        )
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    summary = redact_cassette_file(source, target, redactor=redactor)
+    written = target if target is not None else source
+    click.echo(f"redacted {summary.redacted} value(s) in {summary.events} event(s): {written}")

@@ -1,0 +1,239 @@
+"""Redaction: headers, query parameters and JSON keys at any depth become markers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from channels_replay.cassettes import (
+    DEFAULT_JSON_KEYS,
+    AcceptEvent,
+    Cassette,
+    CassetteHeader,
+    CassetteWriter,
+    ClientFrame,
+    ConnectEvent,
+    Event,
+    Redactor,
+    ServerFrame,
+    is_redacted,
+    load_cassette,
+    parse_redaction_marker,
+    redact_cassette,
+    redact_cassette_file,
+    redact_event,
+    redaction_marker,
+)
+
+SECRETS = ["s3cret-bearer", "sessionid=abc123", "qs-token-999", "hunter2", "rt-777", "ak-42"]
+
+
+def _connect(**kwargs: object) -> ConnectEvent:
+    fields: dict[str, object] = {"seq": 0, "conn": "c", "t": 0, "path": "/ws/"}
+    return ConnectEvent(**(fields | kwargs))  # type: ignore[arg-type]
+
+
+def _frame(text: str) -> ClientFrame:
+    return ClientFrame(seq=1, conn="c", t=0, text=text)
+
+
+def test_markers() -> None:
+    assert redaction_marker("header", "cookie") == "<redacted:header:cookie>"
+    assert parse_redaction_marker("<redacted:query:token>") == ("query", "token")
+    assert parse_redaction_marker("<redacted:json:password>") == ("json", "password")
+    assert parse_redaction_marker("%3Credacted%3Aquery%3Aaccess_token%3E") == (
+        "query",
+        "access_token",
+    )
+    assert parse_redaction_marker("%3credacted%3aquery%3atoken%3e") == ("query", "token")
+    for value in ("", "token", "<redacted:disk:x>", "x<redacted:json:a>", 5, None, b"x"):
+        assert parse_redaction_marker(value) is None
+        assert not is_redacted(value)
+    assert is_redacted("<redacted:header:authorization>")
+
+
+def test_headers_are_redacted_case_insensitively() -> None:
+    event = _connect(
+        headers=[
+            ("host", "example.org"),
+            ("Authorization", "Bearer s3cret-bearer"),
+            ("cookie", "sessionid=abc123; csrftoken=x"),
+            ("x-api-key", "ak-42"),
+            ("X-Api-Key", "ak-42"),
+            ("set-cookie", ""),
+        ]
+    )
+    redacted = redact_event(event)
+    assert isinstance(redacted, ConnectEvent)
+    assert redacted.headers == [
+        ("host", "example.org"),
+        ("Authorization", "<redacted:header:authorization>"),
+        ("cookie", "<redacted:header:cookie>"),
+        ("x-api-key", "<redacted:header:x-api-key>"),
+        ("X-Api-Key", "<redacted:header:x-api-key>"),
+        ("set-cookie", ""),
+    ]
+    assert event.headers[1][1] == "Bearer s3cret-bearer"  # a new event; the old one is intact
+    assert Redactor().redact_event_counted(event)[1] == 4
+
+
+def test_query_params_keep_order_and_encoding() -> None:
+    query = "room=lobby&token=qs-token-999&a%20b=c+d&access%5Ftoken=x%2By&accessToken=q&key=k&x"
+    redacted, count = Redactor().redact_query_string(query)
+    assert redacted == (
+        "room=lobby&token=<redacted:query:token>&a%20b=c+d"
+        "&access%5Ftoken=<redacted:query:access_token>&accessToken=<redacted:query:accessToken>"
+        "&key=k&x"
+    )
+    assert count == 3
+    event = redact_event(_connect(query_string=query))
+    assert isinstance(event, ConnectEvent)
+    assert event.query_string == redacted
+    assert Redactor().redact_query_string("room=1&page=2") == ("room=1&page=2", 0)
+    assert Redactor().redact_query_string("token=&password") == ("token=&password", 0)
+    assert Redactor(query_params={"key"}).redact_query_string("key=k") == (
+        "key=<redacted:query:key>",
+        1,
+    )
+
+
+def test_json_keys_at_any_depth() -> None:
+    text = json.dumps(
+        {
+            "action": "login",
+            "payload": {
+                "user": "alice",
+                "Password": "hunter2",
+                "tokens": [{"refreshToken": "rt-777"}, {"note": "token is a word here"}],
+                "nested": {"deeper": {"API_KEY": {"id": 1, "value": "ak-42"}}},
+                "secret": None,
+                "token": "",
+                "password_hint": "not a secret",
+            },
+        },
+        separators=(",", ":"),
+    )
+    redacted, count = Redactor().redact_json_text(text)
+    assert count == 3
+    document = json.loads(redacted)
+    payload = document["payload"]
+    assert payload["Password"] == "<redacted:json:Password>"
+    assert payload["tokens"] == [
+        {"refreshToken": "<redacted:json:refreshToken>"},
+        {"note": "token is a word here"},
+    ]
+    assert payload["nested"]["deeper"]["API_KEY"] == "<redacted:json:API_KEY>"
+    assert payload["secret"] is None
+    assert payload["token"] == ""
+    assert payload["password_hint"] == "not a secret"
+    assert redacted.startswith('{"action":"login","payload":{"user":"alice",')  # style kept
+    for secret in SECRETS[3:]:
+        assert secret not in redacted
+
+
+def test_json_style_is_kept() -> None:
+    spaced = '{"action": "login", "payload": {"password": "x", "name": "Zoë"}}'
+    assert Redactor().redact_json_text(spaced)[0] == (
+        '{"action": "login", "payload": {"password": "<redacted:json:password>", "name": "Zoë"}}'
+    )
+    escaped = '{"password":"x","name":"Zo\\u00eb"}'
+    assert Redactor().redact_json_text(escaped)[0] == (
+        '{"password":"<redacted:json:password>","name":"Zo\\u00eb"}'
+    )
+    top_level_array = '[{"token":"t"},1]'
+    assert Redactor().redact_json_text(top_level_array) == (
+        '[{"token":"<redacted:json:token>"},1]',
+        1,
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "password=hunter2",  # not JSON
+        '"password"',  # a JSON scalar
+        '{"password": unquoted}',  # broken JSON
+        '{"action":"ping"}',  # no candidate key
+        '{"passwords_count": 2}',  # a longer key holding the word is not the key
+        "",
+    ],
+)
+def test_other_text_is_untouched(text: str) -> None:
+    event = _frame(text)
+    assert redact_event(event) is event
+
+
+def test_bytes_frames_and_other_events_are_untouched() -> None:
+    binary = ServerFrame(seq=1, conn="c", t=0, data=b'{"password":"x"}')
+    accept = AcceptEvent(seq=2, conn="c", t=0)
+    assert redact_event(binary) is binary
+    assert redact_event(accept) is accept
+
+
+def test_redaction_is_idempotent() -> None:
+    redactor = Redactor()
+    event = _connect(
+        query_string="token=abc",
+        headers=[("cookie", "a=b")],
+    )
+    once, first = redactor.redact_event_counted(event)
+    twice, second = redactor.redact_event_counted(once)
+    assert (first, second) == (2, 0)
+    assert twice is once
+    frame, _ = redactor.redact_event_counted(_frame('{"token":"abc"}'))
+    assert redactor.redact_event_counted(frame) == (frame, 0)
+
+
+def test_custom_lists_replace_or_extend_the_defaults() -> None:
+    redactor = Redactor(json_keys=DEFAULT_JSON_KEYS | {"pin"}, headers=(), query_params=[])
+    assert redactor.redact_json_text('{"pin":1234,"password":"p"}')[1] == 2
+    event = _connect(headers=[("authorization", "x")], query_string="token=t")
+    assert redactor.redact_event(event) is event
+    with pytest.raises(ValueError, match="not a name"):
+        Redactor(json_keys=["bad key!"])
+    with pytest.raises(TypeError, match="not one string"):
+        Redactor(headers="cookie")
+
+
+def test_redact_cassette_sets_the_header_flag() -> None:
+    cassette = Cassette(
+        header=CassetteHeader(redacted=False),
+        events=[_connect(headers=[("cookie", "sessionid=abc123")]), _frame('{"token":"t"}')],
+    )
+    clean = redact_cassette(cassette)
+    assert clean.header.redacted is True
+    assert cassette.header.redacted is False
+    assert clean.events[0].headers == [("cookie", "<redacted:header:cookie>")]  # type: ignore[union-attr]
+    assert clean.events[1].text == '{"token":"<redacted:json:token>"}'  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("suffix", [".cassette", ".jsonl"])
+def test_no_secret_bytes_are_left_in_the_file(tmp_path: Path, suffix: str) -> None:
+    events: list[Event] = [
+        _connect(
+            query_string="token=qs-token-999&room=1",
+            headers=[("authorization", "Bearer s3cret-bearer"), ("cookie", "sessionid=abc123")],
+        ),
+        _frame(json.dumps({"action": "login", "payload": {"password": "hunter2"}})),
+        ServerFrame(
+            seq=2, conn="c", t=0, text='{"data":{"refresh_token":"rt-777","apiKey":"ak-42"}}'
+        ),
+    ]
+    raw = tmp_path / f"raw{suffix}"
+    with CassetteWriter(raw, CassetteHeader(redacted=False)) as writer:
+        for event in events:
+            writer.write(event)
+    assert all(secret.encode() in raw.read_bytes() for secret in SECRETS)
+    clean = tmp_path / f"clean{suffix}"
+    summary = redact_cassette_file(raw, clean)
+    assert summary.events == 3
+    assert summary.redacted == 6
+    data = clean.read_bytes()
+    for secret in SECRETS:
+        assert secret.encode() not in data, secret
+    assert load_cassette(clean).header.redacted is True
+    redact_cassette_file(raw)  # in place
+    assert raw.read_bytes() == data
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([raw.name, clean.name])
