@@ -1,0 +1,93 @@
+"""`record`: the recording dev server command of `channels-replay`.
+
+Registered on the `main` group when `channels_replay.cli` is imported. Library errors
+(a bad `--app`, DEBUG off without `--force`, a port in use) reach the group, which
+prints them as one `error: ...` line and exits 2.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from channels_replay.cli._group import main
+from channels_replay.recorder.server import (
+    DEFAULT_WS,
+    prepare_app_import,
+    serve_recording,
+    server_label,
+)
+from channels_replay.recorder.session import RecordingSession
+from channels_replay.testing.discovery import import_application
+
+__all__ = ["record"]
+
+
+@main.command()
+@click.option(
+    "--app",
+    "app_path",
+    required=True,
+    metavar="MODULE:ATTR",
+    help="The ASGI application, e.g. example.asgi:application (from the current directory).",
+)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="The cassette file (.cassette, or .jsonl for JSON Lines) or a directory.",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option(
+    "--port",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port to listen on (0: any free port).",
+)
+@click.option("--per-connection", is_flag=True, help="One cassette per connection.")
+@click.option("--no-redact", is_flag=True, help="Record secrets as they are (no redaction).")
+@click.option("--force", is_flag=True, help="Record even when Django's DEBUG is False.")
+@click.option(
+    "--ws",
+    default=DEFAULT_WS,
+    show_default=True,
+    type=click.Choice(["websockets-sansio", "websockets", "wsproto"]),
+    help="uvicorn's WebSocket implementation.",
+)
+def record(
+    app_path: str,
+    out: Path,
+    host: str,
+    port: int,
+    per_connection: bool,
+    no_redact: bool,
+    force: bool,
+    ws: str,
+) -> None:
+    """Serve the app on a dev server and record its WebSocket sessions into a cassette.
+
+    Click through the app; Ctrl-C (or SIGTERM) stops the server and closes the cassette.
+    """
+    prepare_app_import(app_path)
+    application = import_application(app_path)
+    session = RecordingSession(
+        out,
+        per_connection=per_connection,
+        redact=not no_redact,
+        force=force,
+        app_label=app_path,
+        server=server_label(),
+    )
+
+    def announce(url: str) -> None:
+        ws_url = "ws" + url.removeprefix("http")
+        mode = " (one cassette per connection)" if per_connection else ""
+        click.echo(f"channels-replay: listening on {url} (WebSocket: {ws_url}/)")
+        click.echo(f"channels-replay: recording to {out}{mode}; Ctrl-C to stop and save")
+
+    summary = serve_recording(
+        application, session, host=host, port=port, ws=ws, on_listening=announce
+    )
+    click.echo(f"channels-replay: {summary.describe()}")

@@ -1,0 +1,204 @@
+"""`RecorderMiddleware`: records the WebSocket connections of an ASGI app into a cassette.
+
+It wraps `receive` and `send` of each websocket scope and reports what passes to a
+`RecordingSession`: the connect (path, query string, headers, subprotocols, client,
+and the authenticated user's identity where `scope["user"]` has one), the accept,
+the frames both ways, the server's close and the client's disconnect. The message
+objects pass through unchanged and in the same order; http and lifespan scopes reach
+the app with the server's own callables, unwrapped.
+
+Place it below the authentication middleware (see `install_recorder`) so that
+`scope["user"]` is set when a connection starts; above it, identities are not known.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from channels_replay.cassettes import Redactor
+from channels_replay.errors import RecorderError
+from channels_replay.recorder.session import (
+    ConnectionRecording,
+    RecordingSession,
+    RecordingSummary,
+)
+
+__all__ = ["RecorderMiddleware"]
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+logger = logging.getLogger("channels_replay.recorder")
+
+_APP_FAILED_CODE = 1011
+"""Close code recorded when the application raised: what servers send the client then."""
+
+
+class RecorderMiddleware:
+    """ASGI middleware that records every WebSocket connection it sees into a cassette.
+
+    `target` is a cassette file or a directory (see `RecordingSession`); or pass a
+    `session` shared by several recorders. Redaction is on by default (`redactor`, else
+    the CHANNELS_REPLAY REDACT_* lists, else the library's defaults; `redact=False`
+    turns it off). Raises RecorderError when Django's DEBUG is False, unless `force`.
+    `app_label` and `server` go into the cassette header. `close()` finishes the
+    cassette; interpreter exit does too, as a safety net.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        target: str | os.PathLike[str] | None = None,
+        per_connection: bool = False,
+        redactor: Redactor | None = None,
+        redact: bool = True,
+        force: bool = False,
+        app_label: str | None = None,
+        server: str | None = None,
+        session: RecordingSession | None = None,
+    ) -> None:
+        if session is None:
+            if target is None:
+                raise RecorderError(
+                    "RecorderMiddleware needs a target: a cassette file "
+                    "(e.g. 'cassettes/login.cassette') or a directory (e.g. 'cassettes/')"
+                )
+            session = RecordingSession(
+                target,
+                per_connection=per_connection,
+                redactor=redactor,
+                redact=redact,
+                force=force,
+                app_label=app_label,
+                server=server,
+            )
+        self.app = app
+        """The wrapped application (`app`, so that discovery walks through the recorder)."""
+        self.session = session
+
+    def __repr__(self) -> str:
+        return f"<RecorderMiddleware {self.session!r} around {self.app!r}>"
+
+    def close(self) -> RecordingSummary:
+        """Finish the cassette(s); what was recorded."""
+        return self.session.close()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "websocket":
+            return await self.app(scope, receive, send)
+        recording = _start(self.session, scope)
+        if recording is None:
+            return await self.app(scope, receive, send)
+        tap = _Tap(recording, receive, send)
+        try:
+            await self.app(scope, tap.receive, tap.send)
+        except Exception as exc:
+            if not tap.closed:
+                tap.closed = True
+                recording.server_close(
+                    _APP_FAILED_CODE, f"the application raised {type(exc).__name__}"
+                )
+            raise
+        finally:
+            recording.end()
+
+
+def _start(session: RecordingSession, scope: Scope) -> ConnectionRecording | None:
+    """Record the connect of a websocket scope; None when the session records no more."""
+    if not session.recording:
+        return None
+    try:
+        client = scope.get("client")
+        fields: dict[str, Any] = {
+            "path": str(scope.get("path", "")),
+            "query_string": _text(scope.get("query_string", b"")),
+            "headers": [(_text(name), _text(value)) for name, value in scope.get("headers", ())],
+            "subprotocols": [str(protocol) for protocol in scope.get("subprotocols", ())],
+            "client": (str(client[0]), int(client[1])) if client else None,
+            "user": _identity(scope),
+        }
+    except Exception:  # a scope this odd is the server's business, not the recorder's
+        logger.debug("channels-replay: not recording a connection with scope %r", scope)
+        return None
+    return session.connect(**fields)
+
+
+def _text(value: bytes | str) -> str:
+    """ASGI byte strings (headers, query string) as text, byte for byte (latin-1)."""
+    return value.decode("latin-1") if isinstance(value, bytes | bytearray) else str(value)
+
+
+def _identity(scope: Scope) -> str | None:
+    """The authenticated user's username (else its str), or None.
+
+    Only a user that says `is_authenticated`; a lazy user that is not resolved yet, or
+    one whose lookup would need the database here, counts as unknown.
+    """
+    user = scope.get("user")
+    if user is None:
+        return None
+    try:
+        if not getattr(user, "is_authenticated", False):
+            return None
+        get_username = getattr(user, "get_username", None)
+        name = get_username() if callable(get_username) else getattr(user, "username", None)
+        return str(name) if name else str(user)
+    except Exception:
+        return None
+
+
+class _Tap:
+    """The wrapped `receive` and `send` of one connection: report, then pass on unchanged."""
+
+    __slots__ = ("_receive", "_recording", "_send", "closed")
+
+    def __init__(self, recording: ConnectionRecording, receive: Receive, send: Send) -> None:
+        self._recording = recording
+        self._receive = receive
+        self._send = send
+        self.closed = False
+        """Whether the server has closed (or refused) the connection."""
+
+    async def receive(self) -> Message:
+        message = await self._receive()
+        kind = message.get("type")
+        if kind == "websocket.receive":
+            text = message.get("text")
+            if text is not None:
+                self._recording.client_frame(text, None)
+            else:
+                self._recording.client_frame(None, bytes(message.get("bytes") or b""))
+        elif kind == "websocket.disconnect" and not self.closed:
+            # after the server's own close, a disconnect only completes its handshake
+            self.closed = True
+            self._recording.client_disconnect(int(message.get("code", 1005)))
+        return message
+
+    async def send(self, message: Message) -> None:
+        kind = message.get("type")
+        if kind == "websocket.send":
+            text = message.get("text")
+            if text is not None:
+                self._recording.server_frame(text, None)
+            else:
+                self._recording.server_frame(None, bytes(message.get("bytes") or b""))
+        elif kind == "websocket.accept":
+            self._recording.accept(message.get("subprotocol"))
+        elif kind == "websocket.close":
+            if not self.closed:
+                self.closed = True
+                self._recording.server_close(
+                    int(message.get("code", 1000)), message.get("reason") or None
+                )
+        elif kind == "websocket.http.response.start" and not self.closed:
+            self.closed = True
+            status = message.get("status")
+            self._recording.server_close(1000, f"denied with an HTTP {status} response")
+        await self._send(message)

@@ -1,0 +1,127 @@
+"""`CHANNELS_REPLAY["RECORD"]`: recording without code changes, under the servers people use.
+
+The example app runs unchanged under uvicorn, daphne and Channels' runserver with
+settings that add "channels_replay" to INSTALLED_APPS and set RECORD
+(tests/recorder/settings_record.py). A chat exchange must land in a complete cassette,
+with the user's identity (the recorder went in below the token middleware).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from channels_replay.cassettes import ConnectEvent, load_cassette
+from channels_replay.recorder import install_settings_hook
+from tests.recorder.conftest import ServerFactory
+from tests.recorder.helpers import (
+    ALICE_TOKEN,
+    REPO,
+    chat,
+    receive_json,
+    receive_until,
+    server_env,
+    wait_for_cassette,
+    ws_connect,
+)
+from tests.servers import HOST
+
+SETTINGS = "tests.recorder.settings_record"
+
+
+def uvicorn(port: int) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "example.asgi:application",
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+        "--ws",
+        "websockets-sansio",
+    ]
+
+
+def daphne(port: int) -> list[str]:
+    return [sys.executable, "-m", "daphne", "-b", HOST, "-p", str(port), "example.asgi:application"]
+
+
+def runserver(port: int) -> list[str]:
+    return [
+        sys.executable,
+        str(REPO / "example" / "manage.py"),
+        "runserver",
+        "--noreload",
+        f"{HOST}:{port}",
+    ]
+
+
+@pytest.mark.parametrize("command", [uvicorn, daphne, runserver], ids=lambda c: c.__name__)
+async def test_the_record_setting_records_under_every_server(
+    server_factory: ServerFactory, tmp_path: Path, command: Callable[[int], list[str]]
+) -> None:
+    target = tmp_path / "recorded"
+    env = {"DJANGO_SETTINGS_MODULE": SETTINGS, "CHANNELS_REPLAY_TEST_RECORD": str(target)}
+    with server_factory(command, env=env) as server:
+        url = server.ws_url(f"/ws/chat/lobby/?token={ALICE_TOKEN}")
+        async with ws_connect(url) as alice:
+            await receive_json(alice)
+            await alice.send(chat("recorded by the setting"))
+            await receive_until(alice, "group_complete")
+        await asyncio.to_thread(
+            wait_for_cassette, target, lambda c: c.events[-1].kind == "client_disconnect"
+        )
+        await asyncio.to_thread(server.stop)
+    output = server.output()
+
+    (cassette_file,) = target.iterdir()
+    assert cassette_file.name.startswith("session-"), output
+    cassette = load_cassette(cassette_file)
+    assert cassette.complete, f"{cassette.problem}\n{output}"
+    assert cassette.header.app == "example.asgi.application"
+    connect = cassette.events[0]
+    assert isinstance(connect, ConnectEvent)
+    assert connect.user == "alice"
+    assert connect.query_string == "token=<redacted:query:token>"
+    assert [e.kind for e in cassette.events][-1] == "client_disconnect"
+    assert ALICE_TOKEN.encode() not in cassette_file.read_bytes()
+
+
+def test_the_record_setting_with_debug_off_stops_the_server_with_the_reason(
+    demo_db: Path, tmp_path: Path
+) -> None:
+    env = {
+        **os.environ,
+        **server_env(
+            demo_db,
+            DJANGO_SETTINGS_MODULE=SETTINGS,
+            CHANNELS_REPLAY_TEST_RECORD=str(tmp_path),
+            CHANNELS_REPLAY_TEST_DEBUG="0",
+        ),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", "import example.asgi"],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode != 0
+    assert "RecorderError: refusing to record" in done.stderr
+    assert "RECORD_FORCE" in done.stderr
+
+
+def test_without_the_record_setting_the_hook_does_nothing() -> None:
+    from channels.routing import ProtocolTypeRouter
+
+    assert install_settings_hook() is False
+    assert not getattr(ProtocolTypeRouter.__init__, "_channels_replay_hook", False)
