@@ -1,13 +1,15 @@
-"""The demo: run the example app on a real server and click through it with real clients.
+"""The demo: record the example app's sessions on a real server, then replay them.
 
-Run from the repository root: `python -m example.demo`. Uses a fresh SQLite file
-and the in-memory channel layer; nothing else to install or start.
+Run from the repository root: `python -m example.demo`. Each scripted session
+(echo, two users chatting, a failed authentication, a validation error, the plain
+consumer) is recorded by `channels-replay record` (uvicorn, real websockets
+clients, a fresh SQLite database); `channels-replay learn-noise` learns the chat's
+timestamps and random ids; `channels-replay replay` replays every cassette
+in-process against the app and prints the report. Nothing to install or start.
 """
 
 from __future__ import annotations
 
-import asyncio
-import os
 import socket
 import subprocess
 import sys
@@ -17,6 +19,15 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 
+# What the cassettes' redacted credentials are replaced with at replay.
+REPLAY_CREDENTIALS = [
+    "--header", "alice:authorization=Token alice-secret-token",
+    "--header", "bob:authorization=Token bob-secret-token",
+    "--query", "bob:token=bob-secret-token",
+    "--header", "*:authorization=Token wrong-token",
+]  # fmt: skip
+APP = ["--app", "example.asgi:application", "--command", "seed_demo"]
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -24,7 +35,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_for_port(port: int, process: subprocess.Popen[bytes], deadline: float = 30) -> None:
+def wait_for_port(port: int, process: subprocess.Popen[str], deadline: float = 30) -> None:
     end = time.monotonic() + deadline
     while time.monotonic() < end:
         if process.poll() is not None:
@@ -47,30 +58,29 @@ def prepare_database(env: dict[str, str]) -> None:
         )
 
 
+def _cli(*args: str) -> int:
+    command = [sys.executable, "-m", "channels_replay.cli", *args]
+    return subprocess.run(command, cwd=REPO, check=False).returncode
+
+
 def main() -> None:
+    from example.record import record_session
     from example.sessions import SESSIONS
 
-    workdir = Path(tempfile.mkdtemp(prefix="channels-replay-demo-"))
-    env = {**os.environ, "EXAMPLE_DB": str(workdir / "db.sqlite3")}
-    env["PYTHONPATH"] = os.pathsep.join([str(REPO), str(REPO / "src"), env.get("PYTHONPATH", "")])
-    prepare_database(env)
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "example.asgi:application", "--port", str(port),
-         "--host", "127.0.0.1", "--log-level", "warning"],
-        env=env,
-        cwd=REPO,
-    )
-    try:
-        wait_for_port(port, server)
-        print(f"example app on ws://127.0.0.1:{port}")
-        for name, session in SESSIONS.items():
-            print(f"session {name}:")
-            asyncio.run(session(f"ws://127.0.0.1:{port}", print))
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-    print("demo done")
+    out = Path(tempfile.mkdtemp(prefix="channels-replay-demo-"))
+    print(f"1. recording {len(SESSIONS)} sessions of the example app into {out}")
+    for name in SESSIONS:
+        print(f"session {name}:")
+        record_session(name, out / f"{name}.cassette")
+    print("\n2. the chat cassette, as recorded:")
+    _cli("show", str(out / "chat.cassette"))
+    print("\n3. learning the chat's noise (timestamps, random ids) from two replays:")
+    if _cli("learn-noise", str(out / "chat.cassette"), *APP, *REPLAY_CREDENTIALS, "--yes"):
+        raise SystemExit("learn-noise failed")
+    print("\n4. replaying every cassette against the app:")
+    code = _cli("replay", str(out), *APP, *REPLAY_CREDENTIALS)
+    print("demo done" if code == 0 else f"demo: replay exited with {code}")
+    raise SystemExit(code)
 
 
 if __name__ == "__main__":

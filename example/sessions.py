@@ -40,7 +40,9 @@ async def _send(ws: ClientConnection, message: Any, log: Log, who: str) -> None:
 async def echo(base: str, log: Log) -> None:
     async with connect(f"{base}/ws/echo/") as ws:
         await _until(ws, "authentication", log, "you")
-        await _send(ws, {"action": "echo", "payload": {"hello": "world", "n": [1, 2, 3]}}, log, "you")
+        await _send(
+            ws, {"action": "echo", "payload": {"hello": "world", "n": [1, 2, 3]}}, log, "you"
+        )
         await _until(ws, "complete", log, "you")
         await _send(ws, {"action": "ping"}, log, "you")
         await _until(ws, "complete", log, "you")
@@ -48,9 +50,10 @@ async def echo(base: str, log: Log) -> None:
 
 async def chat(base: str, log: Log) -> None:
     url = f"{base}/ws/chat/lobby/"
-    async with connect(url, additional_headers=ALICE) as alice, connect(
-        f"{url}?token=bob-secret-token"
-    ) as bob:
+    async with (
+        connect(url, additional_headers=ALICE) as alice,
+        connect(f"{url}?token=bob-secret-token") as bob,
+    ):
         await _until(alice, "authentication", log, "alice")
         await _until(bob, "authentication", log, "bob")
         await _send(alice, {"action": "message", "payload": {"text": "hi bob!"}}, log, "alice")

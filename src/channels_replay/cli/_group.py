@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import click
@@ -24,6 +25,18 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except ChannelsReplayError as exc:
             click.secho(f"error: {exc}", err=True, fg="red")
+            ctx.exit(EXIT_BAD_INPUT)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:
+            if os.environ.get("CHANNELS_REPLAY_TRACEBACK"):
+                raise
+            click.secho(
+                f"error: unexpected {type(exc).__name__}: {exc} "
+                "(set CHANNELS_REPLAY_TRACEBACK=1 to see where; please report it)",
+                err=True,
+                fg="red",
+            )
             ctx.exit(EXIT_BAD_INPUT)
 
 

@@ -1,0 +1,25 @@
+"""Replaying the example app's recorded sessions: what the pytest plugin needs to know.
+
+Every `*.cassette` here is collected by the channels-replay pytest plugin and
+replayed against `example.asgi`'s websocket application. This fixture creates
+the demo users and supplies the credentials that were redacted at record time.
+"""
+
+from typing import Any
+
+import pytest
+
+from example.management.commands.seed_demo import seed_demo_users
+
+
+@pytest.fixture
+def replay_config(transactional_db: None) -> dict[str, Any]:
+    seed_demo_users()
+    return {
+        "headers": [
+            "alice:authorization=Token alice-secret-token",
+            "bob:authorization=Token bob-secret-token",
+            "*:authorization=Token wrong-token",
+        ],
+        "query": ["bob:token=bob-secret-token"],
+    }

@@ -1,0 +1,343 @@
+"""`channels-replay replay` and `learn-noise`: cassettes against the app, in-process."""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from channels_replay.cli._group import EXIT_DIFFERENCES, EXIT_OK, main
+from channels_replay.errors import ConfigurationError, ReplayError
+
+__all__ = ["learn_noise", "replay"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _app_options(function: F) -> F:
+    """Options that say which app to replay against and how to prepare its database."""
+    options = [
+        click.option(
+            "--app",
+            "app_path",
+            metavar="MODULE:ATTR",
+            help="The ASGI application (default: settings.ASGI_APPLICATION's websocket entry).",
+        ),
+        click.option("--settings", metavar="MODULE", help="Django settings module to use."),
+        click.option(
+            "--test-db/--no-test-db",
+            default=True,
+            show_default=True,
+            help="Replay against a fresh test database (created like Django's test runner does).",
+        ),
+        click.option(
+            "--command",
+            "commands",
+            multiple=True,
+            metavar="NAME",
+            help="Django management command run before each cassette (e.g. to create users).",
+        ),
+        click.option(
+            "--fixture",
+            "fixtures",
+            multiple=True,
+            metavar="FILE",
+            help="Fixture loaded before each cassette.",
+        ),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def _replay_options(function: F) -> F:
+    options = [
+        click.option(
+            "--ignore", multiple=True, metavar="RULE", help="Noise rule, [ACTION:]PATH[=MATCHER]."
+        ),
+        click.option(
+            "--ordering",
+            type=click.Choice(["strict", "any"]),
+            default="strict",
+            show_default=True,
+            help="Whether frames of one step must come in the recorded order.",
+        ),
+        click.option(
+            "--pace",
+            type=click.Choice(["fast", "recorded"]),
+            default="fast",
+            show_default=True,
+            help="fast: as fast as the app answers; recorded: with the recorded timing.",
+        ),
+        click.option(
+            "--timeout",
+            type=float,
+            default=5.0,
+            show_default=True,
+            help="Upper bound (s) of one collection, for an app that stopped answering.",
+        ),
+        click.option(
+            "--header",
+            "headers",
+            multiple=True,
+            metavar="ID:NAME=VALUE",
+            help="Header for a redacted one.",
+        ),
+        click.option(
+            "--query",
+            multiple=True,
+            metavar="ID:NAME=VALUE",
+            help="Query parameter for a redacted one.",
+        ),
+        click.option(
+            "--json-value",
+            "json_values",
+            multiple=True,
+            metavar="ID:KEY=VALUE",
+            help="JSON value for a redacted key in client frames.",
+        ),
+        click.option(
+            "--path-map", multiple=True, metavar="OLD=NEW", help="Rewrite connection paths."
+        ),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+class _Environment:
+    """The app and its database, prepared once for all cassettes of a run."""
+
+    def __init__(
+        self,
+        app_path: str | None,
+        settings: str | None,
+        test_db: bool,
+        commands: Sequence[str],
+        fixtures: Sequence[str],
+    ) -> None:
+        self.app_path = app_path
+        self.settings = settings
+        self.use_test_db = test_db
+        self.commands = commands
+        self.fixtures = fixtures
+        self._old_config: Any = None
+        self.django = False
+
+    def load_app(self) -> Any:
+        from channels_replay.testing.discovery import find_websocket_application, import_application
+
+        sys.path.insert(0, os.getcwd())
+        if self.settings:
+            os.environ["DJANGO_SETTINGS_MODULE"] = self.settings
+        app = import_application(self.app_path) if self.app_path else None
+        if os.environ.get("DJANGO_SETTINGS_MODULE"):
+            import django
+
+            django.setup()
+            self.django = True
+        if app is None:
+            if not self.django:
+                raise ConfigurationError(
+                    "no application to replay against: pass --app module:attr, or --settings "
+                    "(or DJANGO_SETTINGS_MODULE) for a project with ASGI_APPLICATION"
+                )
+            return find_websocket_application()
+        if getattr(app, "application_mapping", None) is not None or hasattr(app, "inner"):
+            try:
+                return find_websocket_application(app)
+            except ValueError:
+                return app
+        return app
+
+    def set_up(self) -> None:
+        if not (self.django and self.use_test_db):
+            return
+        from django.test.utils import setup_databases, setup_test_environment
+
+        setup_test_environment()
+        self._old_config = setup_databases(verbosity=0, interactive=False)
+
+    def before_cassette(self) -> None:
+        if not self.django:
+            return
+        from django.core.management import call_command
+
+        if self.use_test_db:
+            call_command("flush", interactive=False, verbosity=0)
+        quiet = io.StringIO()
+        for fixture in self.fixtures:
+            call_command("loaddata", fixture, verbosity=0, stdout=quiet)
+        for command in self.commands:
+            call_command(*command.split(), stdout=quiet)
+
+    def tear_down(self) -> None:
+        if self._old_config is None:
+            return
+        from django.test.utils import teardown_databases, teardown_test_environment
+
+        teardown_databases(self._old_config, verbosity=0)
+        teardown_test_environment()
+
+
+def _style(text: str, **styles: Any) -> str:
+    return click.style(text, **styles)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, metavar="CASSETTE_OR_DIR...")
+@_app_options
+@_replay_options
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@click.option(
+    "--junit-xml", type=click.Path(dir_okay=False, path_type=Path), help="Write JUnit XML here."
+)
+@click.option("--update", is_flag=True, help="Rewrite the cassettes from the current app.")
+def replay(
+    paths: tuple[str, ...],
+    app_path: str | None,
+    settings: str | None,
+    test_db: bool,
+    commands: tuple[str, ...],
+    fixtures: tuple[str, ...],
+    ignore: tuple[str, ...],
+    ordering: str,
+    pace: str,
+    timeout: float,
+    headers: tuple[str, ...],
+    query: tuple[str, ...],
+    json_values: tuple[str, ...],
+    path_map: tuple[str, ...],
+    as_json: bool,
+    junit_xml: Path | None,
+    update: bool,
+) -> None:
+    """Replay cassettes against the app and report every difference.
+
+    Exit code 0: all passed; 1: differences; 2: bad input.
+    """
+    from asgiref.sync import async_to_sync
+
+    from channels_replay.replay.report import render_json, render_junit, render_text
+    from channels_replay.replay.runner import ReplayConfig, find_cassettes, replay_file
+    from channels_replay.replay.update import rewrite_cassette
+
+    cassettes = find_cassettes(paths)
+    if not cassettes:
+        raise ReplayError(f"no cassettes under {', '.join(paths)}: record a session first")
+    environment = _Environment(app_path, settings, test_db, commands, fixtures)
+    app = environment.load_app()
+    config = ReplayConfig(
+        ignore=ignore,
+        ordering=ordering,  # type: ignore[arg-type]
+        pace=pace,  # type: ignore[arg-type]
+        timeout=timeout,
+        headers=headers,
+        query=query,
+        json=json_values,
+        path_map=path_map,
+    )
+    environment.set_up()
+    results = []
+    try:
+        show_bar = len(cassettes) > 1 and sys.stderr.isatty() and not as_json
+        with click.progressbar(
+            cassettes, label="replaying", file=sys.stderr, hidden=not show_bar
+        ) as bar:
+            for path in bar:
+                environment.before_cassette()
+                result = async_to_sync(replay_file)(path, app, config)
+                results.append(result)
+                if update and not result.ok:
+                    rewrite_cassette(path, result)
+                if not as_json:
+                    click.echo(render_text(result, _style))
+                    if update and not result.ok:
+                        click.echo(f"  updated {path} from the current app")
+    finally:
+        environment.tear_down()
+    if as_json:
+        click.echo(render_json(results))
+    if junit_xml is not None:
+        junit_xml.write_text(render_junit(results), encoding="utf-8")
+    failed = sum(not r.ok for r in results)
+    if not as_json and len(results) > 1:
+        verdict = (
+            _style("all passed", fg="green") if not failed else _style(f"{failed} failed", fg="red")
+        )
+        click.echo(f"{len(results)} cassettes: {verdict}")
+    sys.exit(EXIT_OK if not failed or update else EXIT_DIFFERENCES)
+
+
+@main.command("learn-noise")
+@click.argument("cassette", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_app_options
+@_replay_options
+@click.option(
+    "--runs", type=click.IntRange(1, 20), default=2, show_default=True, help="Replays to compare."
+)
+@click.option("--yes", is_flag=True, help="Write the proposed rules without asking.")
+def learn_noise(
+    cassette: Path,
+    app_path: str | None,
+    settings: str | None,
+    test_db: bool,
+    commands: tuple[str, ...],
+    fixtures: tuple[str, ...],
+    ignore: tuple[str, ...],
+    ordering: str,
+    pace: str,
+    timeout: float,
+    headers: tuple[str, ...],
+    query: tuple[str, ...],
+    json_values: tuple[str, ...],
+    path_map: tuple[str, ...],
+    runs: int,
+    yes: bool,
+) -> None:
+    """Replay CASSETTE against the unchanged app and propose noise rules for what differs.
+
+    The rules are shown, then written into the cassette (asked first, unless --yes).
+    """
+    from asgiref.sync import async_to_sync
+
+    from channels_replay.replay.learn import learn_rules, store_rules
+    from channels_replay.replay.runner import ReplayConfig
+
+    environment = _Environment(app_path, settings, test_db, commands, fixtures)
+    app = environment.load_app()
+    config = ReplayConfig(
+        ignore=ignore,
+        ordering=ordering,  # type: ignore[arg-type]
+        pace=pace,  # type: ignore[arg-type]
+        timeout=timeout,
+        headers=headers,
+        query=query,
+        json=json_values,
+        path_map=path_map,
+    )
+    environment.set_up()
+    try:
+        rules = async_to_sync(learn_rules)(cassette, app, config, runs, environment.before_cassette)
+    finally:
+        environment.tear_down()
+    if not rules:
+        click.echo(f"{cassette}: replays match the recording; no noise rule needed")
+        return
+    click.echo(f"{cassette}: {len(rules)} proposed rule(s):")
+    for rule in rules:
+        click.echo(f"  {rule.describe()}")
+    if not yes:
+        if not sys.stdin.isatty():
+            click.echo("not written (no terminal to ask): run again with --yes to store them")
+            return
+        if not click.confirm("write them into the cassette?", default=True):
+            click.echo("not written")
+            return
+    store_rules(cassette, rules)
+    click.echo(f"written into {cassette}")

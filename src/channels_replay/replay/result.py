@@ -1,0 +1,75 @@
+"""What a replay found: per step and connection, the frames that came and how they differ."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from channels_replay.replay.diff import Difference
+from channels_replay.replay.noise import NoiseRule
+from channels_replay.replay.steps import ServerEvent, Step
+
+__all__ = ["ConnectionOutcome", "ReplayResult", "StepResult"]
+
+
+@dataclass
+class ConnectionOutcome:
+    """One connection in one step: expected and actual frames, their differences."""
+
+    conn: str
+    expected: tuple[ServerEvent, ...]
+    actual: list[ServerEvent]
+    differences: list[Difference] = field(default_factory=list)
+    timed_out: str | None = None
+    """What was still awaited when the collection's time bound ran out, if it did."""
+
+
+@dataclass
+class StepResult:
+    """One step: the client action and each connection's outcome."""
+
+    step: Step
+    outcomes: list[ConnectionOutcome]
+
+    @property
+    def ok(self) -> bool:
+        return all(not outcome.differences for outcome in self.outcomes)
+
+    @property
+    def differences(self) -> list[tuple[str, Difference]]:
+        return [(o.conn, d) for o in self.outcomes for d in o.differences]
+
+
+@dataclass
+class ReplayResult:
+    """A whole cassette's replay; `assert_ok()` fails with the report when anything differs."""
+
+    cassette: Path | None
+    steps: list[StepResult]
+    rules: list[NoiseRule]
+    duration: float = 0.0
+    tail_missing: str | None = None
+    """The cassette reader's note when the recording was cut (the replay covers what is there)."""
+
+    @property
+    def ok(self) -> bool:
+        return all(step.ok for step in self.steps)
+
+    @property
+    def failed_steps(self) -> list[StepResult]:
+        return [step for step in self.steps if not step.ok]
+
+    @property
+    def difference_count(self) -> int:
+        return sum(len(step.differences) for step in self.steps)
+
+    @property
+    def name(self) -> str:
+        return self.cassette.name if self.cassette is not None else "<cassette>"
+
+    def assert_ok(self) -> None:
+        """Raise AssertionError with the full report if any step differs."""
+        if not self.ok:
+            from channels_replay.replay.report import render_text
+
+            raise AssertionError(render_text(self))

@@ -1,0 +1,170 @@
+"""From what a user gives (paths, rule strings, credential specs) to replay results.
+
+Shared by the command line, ReplayTestCase and the pytest plugin, so that all
+three read cassettes, merge noise rules and fill in credentials the same way.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from channels_replay.cassettes import Cassette, ConnectEvent, Redactor, load_cassette
+from channels_replay.errors import ConfigurationError, ReplayError
+from channels_replay.replay.engine import ReplayOptions, replay_cassette
+from channels_replay.replay.noise import NoiseRules
+from channels_replay.replay.result import ReplayResult
+from channels_replay.replay.steps import SignalNames
+from channels_replay.replay.substitution import Credentials
+
+__all__ = [
+    "CASSETTE_SUFFIXES",
+    "ReplayConfig",
+    "find_cassettes",
+    "replay_file",
+    "settings_noise",
+    "signal_names",
+]
+
+CASSETTE_SUFFIXES = (".cassette", ".jsonl")
+
+
+def find_cassettes(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
+    """Cassette files named, under named directories (recursively), or matching globs."""
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found.extend(
+                sorted(p for p in path.rglob("*") if p.suffix in CASSETTE_SUFFIXES and p.is_file())
+            )
+        elif path.is_file():
+            found.append(path)
+        else:
+            matches = sorted(Path(m) for m in glob.glob(str(raw), recursive=True))
+            if not matches:
+                raise ReplayError(
+                    f"no cassette at {raw!s}: give cassette files, directories holding "
+                    "*.cassette / *.jsonl files, or glob patterns"
+                )
+            found.extend(m for m in matches if m.is_file())
+    return list(dict.fromkeys(found))
+
+
+def _django_settings() -> Any | None:
+    try:
+        from django.conf import settings
+    except ImportError:  # pragma: no cover - django is a dependency
+        return None
+    return settings if settings.configured else None
+
+
+def signal_names() -> SignalNames:
+    """The signal names in force (Django settings where configured, else the defaults)."""
+    from channels_replay.settings import replay_settings
+
+    if _django_settings() is None:
+        return SignalNames()
+    return SignalNames(
+        action_key=replay_settings.MESSAGE_ACTION_KEY,
+        authentication=replay_settings.AUTHENTICATION_ACTION,
+        complete=replay_settings.COMPLETE_ACTION,
+        group_complete=replay_settings.GROUP_COMPLETE_ACTION,
+    )
+
+
+def settings_noise() -> NoiseRules:
+    """Noise rules from `CHANNELS_REPLAY["NOISE"]` (strings or dicts)."""
+    from channels_replay.settings import replay_settings
+
+    if _django_settings() is None:
+        return NoiseRules()
+    items = replay_settings.NOISE or []
+    texts = [item for item in items if isinstance(item, str)]
+    dicts = [item for item in items if isinstance(item, dict)]
+    return NoiseRules.parse(texts).merged(NoiseRules.from_dicts(dicts))
+
+
+def _redactor() -> Redactor:
+    """The redactor the recorder used, so what the app sends now is redacted alike."""
+    from channels_replay.recorder import redactor_from_settings
+
+    if _django_settings() is None:
+        return Redactor()
+    return redactor_from_settings()
+
+
+def _path_rewriter(path_map: Sequence[str]) -> Callable[[str, ConnectEvent], str] | None:
+    pairs = []
+    for spec in path_map:
+        old, equals, new = spec.partition("=")
+        if not equals or not old:
+            raise ConfigurationError(
+                f"bad --path-map {spec!r}: write OLD=NEW, "
+                "e.g. --path-map /ws/chat/lobby/=/ws/chat/ci/"
+            )
+        pairs.append((old, new))
+    if not pairs:
+        return None
+
+    def rewrite(path: str, event: ConnectEvent) -> str:
+        for old, new in pairs:
+            if path.startswith(old):
+                return new + path[len(old) :]
+        return path
+
+    return rewrite
+
+
+@dataclass
+class ReplayConfig:
+    """What a user can set for a replay, in the words of the command line."""
+
+    ignore: Sequence[str] = ()
+    ordering: Literal["strict", "any"] = "strict"
+    pace: Literal["fast", "recorded"] = "fast"
+    timeout: float = 5.0
+    headers: Sequence[str] = ()
+    query: Sequence[str] = ()
+    json: Sequence[str] = ()
+    path_map: Sequence[str] = ()
+    credentials: Credentials | None = None
+    rewrite_path: Callable[[str, ConnectEvent], str] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def options_for(self, cassette: Cassette) -> ReplayOptions:
+        """ReplayOptions for one cassette: its stored rules, then settings', then these."""
+        rules = (
+            NoiseRules.from_dicts(cassette.header.noise)
+            .merged(settings_noise())
+            .merged(NoiseRules.parse(self.ignore))
+        )
+        credentials = self.credentials or Credentials()
+        credentials.extend("header", self.headers)
+        credentials.extend("query", self.query)
+        credentials.extend("json", self.json)
+        return ReplayOptions(
+            rules=rules,
+            ordering=self.ordering,
+            credentials=credentials,
+            rewrite_path=self.rewrite_path or _path_rewriter(self.path_map),
+            pace=self.pace,
+            timeout=self.timeout,
+            names=signal_names(),
+            redactor=_redactor() if cassette.header.redacted else None,
+        )
+
+
+async def replay_file(
+    path: str | os.PathLike[str], app: Any, settings: ReplayConfig | None = None
+) -> ReplayResult:
+    """Load the cassette at `path` and replay it against `app`."""
+    cassette = load_cassette(path)
+    if not cassette.events:
+        raise ReplayError(f"{path}: the cassette holds no events; record a session into it first")
+    options = (settings or ReplayConfig()).options_for(cassette)
+    return await replay_cassette(cassette, app, options, path=Path(path))

@@ -1,0 +1,54 @@
+"""The record mode in force (set by the pytest plugin) and what a replay test does with it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from asgiref.sync import async_to_sync
+
+from channels_replay.replay.report import render_text
+from channels_replay.replay.result import ReplayResult
+from channels_replay.replay.runner import ReplayConfig, replay_file
+from channels_replay.replay.update import rewrite_cassette
+
+__all__ = ["ReplayFailed", "apply_record_mode", "record_mode", "run_replay_test", "set_record_mode"]
+
+_mode = "none"
+
+
+class ReplayFailed(AssertionError):
+    """A cassette's replay differs from the recording; the message is the report."""
+
+
+def set_record_mode(mode: str) -> None:
+    global _mode
+    _mode = mode
+
+
+def record_mode() -> str:
+    return _mode
+
+
+def apply_record_mode(path: Path, result: ReplayResult) -> None:
+    """Pass, update the cassette, or raise ReplayFailed, as the record mode says."""
+    if result.ok:
+        return
+    if _mode == "all":
+        rewrite_cassette(path, result)
+        return
+    only_new_frames = all(
+        difference.kind == "extra"
+        for _, difference in (d for s in result.steps for d in s.differences)
+    )
+    if _mode == "new_episodes" and only_new_frames:
+        rewrite_cassette(path, result)
+        return
+    raise ReplayFailed(render_text(result))
+
+
+def run_replay_test(path: Path, app: Any, config: dict[str, Any]) -> ReplayResult:
+    """Replay the cassette at `path` as a test under the record mode in force."""
+    result = async_to_sync(replay_file)(path, app, ReplayConfig(**config))
+    apply_record_mode(path, result)
+    return result
