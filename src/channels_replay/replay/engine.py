@@ -34,7 +34,14 @@ from channels_replay.errors import ReplayError
 from channels_replay.replay.diff import diff_frames
 from channels_replay.replay.noise import NoiseRules
 from channels_replay.replay.result import ConnectionOutcome, ReplayResult, StepResult
-from channels_replay.replay.steps import Expectation, ServerEvent, SignalNames, Step, build_steps
+from channels_replay.replay.steps import (
+    Expectation,
+    Progress,
+    ServerEvent,
+    SignalNames,
+    Step,
+    build_steps,
+)
 from channels_replay.replay.substitution import Credentials, client_frame, connect_request
 from channels_replay.testing.communicator import WebsocketCommunicator
 
@@ -133,24 +140,23 @@ class _Session:
         progress = expectation.progress(self.options.names)
         timed_out = None
         if communicator is not None and conn not in self.closed:
-            settle = conn == step.conn and not expectation.signalled
+            acting = conn == step.conn
             deadline = asyncio.get_running_loop().time() + self.options.timeout
             while not progress.done:
                 remaining = deadline - asyncio.get_running_loop().time()
                 try:
-                    raw = await communicator.receive_event(max(remaining, 0), settle=settle)
+                    raw = await communicator.receive_event(
+                        max(remaining, 0), settle=acting and not expectation.signalled
+                    )
                 except TimeoutError:
                     timed_out = progress.awaited()
                     break
-                if raw is None:
+                if raw is None or not self._take(conn, raw, actual, progress):
                     break
-                event = self._server_event(conn, raw)
-                if event is None:
-                    continue
-                actual.append(event)
-                progress.add(event)
-                if isinstance(event, ServerClose):
-                    self.closed.add(conn)
+            if acting and timed_out is None and conn not in self.closed:
+                # What the app sent on this connection while still handling the action
+                # (after the recorded signal, e.g. in another order) belongs here too.
+                await self._until_settled(conn, communicator, actual, progress)
         differences = diff_frames(
             expectation.frames,
             actual,
@@ -159,6 +165,37 @@ class _Session:
             action_key=self.options.names.action_key,
         )
         return ConnectionOutcome(conn, expectation.frames, actual, differences, timed_out)
+
+    async def _until_settled(
+        self,
+        conn: str,
+        communicator: WebsocketCommunicator,
+        actual: list[ServerEvent],
+        progress: Progress | None = None,
+    ) -> None:
+        """Take what the app sends on `conn` until it has handled every input and is quiet."""
+        with contextlib.suppress(TimeoutError):
+            while raw := await communicator.receive_event(self.options.timeout, settle=True):
+                if not self._take(conn, raw, actual, progress):
+                    return
+
+    def _take(
+        self,
+        conn: str,
+        raw: dict[str, Any],
+        actual: list[ServerEvent],
+        progress: Progress | None = None,
+    ) -> bool:
+        """Add one received event; False once the connection is closed."""
+        event = self._server_event(conn, raw)
+        if event is not None:
+            actual.append(event)
+            if progress is not None:
+                progress.add(event)
+        if isinstance(event, ServerClose):
+            self.closed.add(conn)
+            return False
+        return True
 
     def _server_event(self, conn: str, raw: dict[str, Any]) -> ServerEvent | None:
         event = _server_event(conn, raw)
@@ -175,16 +212,10 @@ class _Session:
         for conn, communicator in self.communicators.items():
             if conn in self.closed:
                 continue
-            await communicator.wait_idle(self.options.timeout)
-            while True:
-                raw = await communicator.receive_event(self.options.timeout, settle=True)
-                if raw is None:
-                    break
-                event = self._server_event(conn, raw)
-                if event is not None:
-                    leftovers.setdefault(conn, []).append(event)
-                if isinstance(event, ServerClose):
-                    break
+            frames: list[ServerEvent] = []
+            await self._until_settled(conn, communicator, frames)
+            if frames:
+                leftovers[conn] = frames
         return leftovers
 
     async def close(self) -> None:
