@@ -10,3 +10,6 @@ REPO = Path(__file__).resolve().parent.parent
 @pytest.fixture
 def repo_root() -> Path:
     return REPO
+
+
+pytest_plugins = ["pytester"]

@@ -1,0 +1,77 @@
+"""The pytest plugin, in a pytest run of its own: cassettes collected, diffs shown, updates."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+CONFTEST = """
+import pytest
+
+from example.management.commands.seed_demo import seed_demo_users
+
+
+@pytest.fixture
+def replay_config(transactional_db):
+    seed_demo_users()
+    return {{}}
+
+
+@pytest.fixture
+def replay_app():
+    {app}
+"""
+DEFAULT_APP = (
+    "return __import__('channels_replay.testing', fromlist=['x']).find_websocket_application()"
+)
+CHANGED_APP = "from tests.replay.regressions import CHANGED_VALUE\n    return CHANGED_VALUE"
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    monkeypatch.setenv("PYTHONPATH", f"{REPO}:{REPO / 'src'}")
+    monkeypatch.setenv("DJANGO_SETTINGS_MODULE", "example.settings")
+    shutil.copy(REPO / "cassettes" / "echo.cassette", pytester.path / "echo.cassette")
+    shutil.copy(REPO / "cassettes" / "plain.cassette", pytester.path / "plain.cassette")
+    return pytester
+
+
+def _run(project: pytest.Pytester, app: str, *args: str) -> pytest.RunResult:
+    project.makeconftest(CONFTEST.format(app=app))
+    return project.runpytest_subprocess("-p", "no:cacheprovider", *args)
+
+
+def test_cassette_files_are_collected_and_pass(project: pytest.Pytester) -> None:
+    result = _run(project, DEFAULT_APP, "-v")
+    result.stdout.fnmatch_lines(["*echo.cassette::echo.cassette PASSED*", "*2 passed*"])
+
+
+def test_a_failure_shows_the_diff_in_pytests_report(project: pytest.Pytester) -> None:
+    result = _run(project, CHANGED_APP)
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*FAIL echo.cassette: 1 difference(s) in 1 of 4 steps*",
+            "*step 2: c1 sends*",
+            '*changed payload.hello: expected "world", got "WORLD"*',
+        ]
+    )
+    assert "Traceback" not in result.stdout.str()
+
+
+def test_update_cassettes_rewrites_them_from_the_current_app(project: pytest.Pytester) -> None:
+    before = (project.path / "echo.cassette").read_bytes()
+    _run(project, CHANGED_APP, "--update-cassettes").assert_outcomes(passed=2)
+    assert (project.path / "echo.cassette").read_bytes() != before
+    _run(project, CHANGED_APP).assert_outcomes(passed=2)
+    _run(project, DEFAULT_APP).assert_outcomes(passed=1, failed=1)
+
+
+def test_new_episodes_accepts_new_frames_but_not_changed_ones(project: pytest.Pytester) -> None:
+    extra = "from tests.replay.regressions import EXTRA_MESSAGE\n    return EXTRA_MESSAGE"
+    _run(project, extra, "--record-mode=new_episodes").assert_outcomes(passed=2)
+    _run(project, extra).assert_outcomes(passed=2)
+    _run(project, CHANGED_APP, "--record-mode=new_episodes").assert_outcomes(passed=1, failed=1)
+    _run(project, CHANGED_APP, "--record-mode=none").assert_outcomes(passed=1, failed=1)

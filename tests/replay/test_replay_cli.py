@@ -1,0 +1,121 @@
+"""The replay and learn-noise commands, run as a user runs them (a real subprocess)."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+CREDENTIALS = [
+    "--header", "alice:authorization=Token alice-secret-token",
+    "--header", "bob:authorization=Token bob-secret-token",
+    "--query", "bob:token=bob-secret-token",
+    "--header", "*:authorization=Token wrong-token",
+]  # fmt: skip
+APP = ["--app", "example.asgi:application", "--command", "seed_demo"]
+
+
+def channels_replay(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "channels_replay.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": f"{REPO}:{REPO / 'src'}"},
+    )
+
+
+def test_all_committed_cassettes_pass_with_exit_code_0_and_junit_xml(tmp_path: Path) -> None:
+    junit = tmp_path / "replay.xml"
+    done = channels_replay("replay", "cassettes", *APP, *CREDENTIALS, "--junit-xml", str(junit))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "5 cassettes: all passed" in done.stdout
+    suite = ElementTree.parse(junit).getroot()
+    assert (suite.get("tests"), suite.get("failures")) == ("5", "0")
+
+
+def test_a_difference_exits_1_and_json_says_where(tmp_path: Path) -> None:
+    done = channels_replay("replay", "cassettes/chat.cassette", *APP, *CREDENTIALS, "--json",
+                           "--ignore", "chat_message:payload.text=regex:x+")  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    report = json.loads(done.stdout)
+    assert report["ok"] is False
+    (cassette,) = report["cassettes"]
+    assert "chat_message:payload.text=regex:x+" in " ".join(cassette["rules"])
+    paths = {
+        difference["path"]
+        for failure in cassette["failures"]
+        for connection in failure["connections"]
+        for difference in connection["differences"]
+    }
+    assert paths == {"payload.text"}
+
+
+def test_a_missing_credential_is_one_clear_line_and_exit_2() -> None:
+    done = channels_replay("replay", "cassettes/chat.cassette", *APP)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith("error: connection c1 (identity alice) needs the header 'authorization'")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["replay", "nowhere/*.cassette", *APP], "error: no cassette at nowhere/*.cassette"),
+        (
+            ["replay", "cassettes", "--app", "nosuch.module:app"],
+            "module 'nosuch.module' failed to import",
+        ),
+        (["replay", "README.md", *APP], "error: README.md"),
+    ],
+)
+def test_bad_input_exits_2_without_a_traceback(args: list[str], message: str) -> None:
+    done = channels_replay(*args)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    assert message in done.stderr
+
+
+def test_learn_noise_writes_rules_that_make_a_fresh_recording_pass(tmp_path: Path) -> None:
+    from channels_replay.cassettes import load_cassette, save_cassette
+
+    learned = load_cassette(REPO / "cassettes" / "chat.cassette")
+    fresh = tmp_path / "chat.cassette"
+    header = learned.header.model_copy(update={"noise": []})
+    save_cassette(learned.model_copy(update={"header": header}), fresh)
+    assert channels_replay("replay", str(fresh), *APP, *CREDENTIALS).returncode == 1
+
+    done = channels_replay("learn-noise", str(fresh), *APP, *CREDENTIALS, "--yes")
+
+    assert done.returncode == 0, done.stderr
+    assert "2 proposed rule(s)" in done.stdout
+    assert {rule["matcher"] for rule in load_cassette(fresh).header.noise} == {"uuid", "datetime"}
+    assert channels_replay("replay", str(fresh), *APP, *CREDENTIALS).returncode == 0
+
+
+def test_update_rewrites_a_cassette_from_the_current_app(tmp_path: Path) -> None:
+    copy = tmp_path / "echo.cassette"
+    shutil.copy(REPO / "cassettes" / "echo.cassette", copy)
+    from channels_replay.cassettes import load_cassette, save_cassette
+
+    cassette = load_cassette(copy)
+    events = [
+        e.model_copy(update={"text": e.text.replace("world", "old")})
+        if getattr(e, "text", None) and e.kind == "server_frame"
+        else e
+        for e in cassette.events
+    ]
+    save_cassette(cassette.model_copy(update={"events": events}), copy)
+    assert channels_replay("replay", str(copy), *APP).returncode == 1
+
+    done = channels_replay("replay", str(copy), *APP, "--update")
+
+    assert done.returncode == 0
+    assert f"updated {copy}" in done.stdout
+    assert channels_replay("replay", str(copy), *APP).returncode == 0
