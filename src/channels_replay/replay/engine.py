@@ -67,14 +67,20 @@ class ReplayOptions:
     communicator_class: type[WebsocketCommunicator] = WebsocketCommunicator
 
 
+# Shared, never mutated: passing the fields-set spares pydantic computing it per frame.
+_FRAME_FIELDS = {"seq", "conn", "t", "text", "data"}
+
+
 def _server_event(conn: str, event: dict[str, Any]) -> ServerEvent | None:
     kind = event.get("type")
     if kind == "websocket.send":
         text = event.get("text")
         if text is not None:
-            return ServerFrame.model_construct(seq=0, conn=conn, t=0.0, text=text, data=None)
+            return ServerFrame.model_construct(
+                _FRAME_FIELDS, seq=0, conn=conn, t=0.0, text=text, data=None
+            )
         return ServerFrame.model_construct(
-            seq=0, conn=conn, t=0.0, text=None, data=event.get("bytes")
+            _FRAME_FIELDS, seq=0, conn=conn, t=0.0, text=None, data=event.get("bytes")
         )
     if kind == "websocket.accept":
         return AcceptEvent.model_construct(

@@ -129,8 +129,11 @@ class Progress:
         signals = self._expectation.signals
         if not signals:
             return
-        action = frame_action(event, self._names.action_key)
-        if action in signals:
+        text = getattr(event, "text", None)
+        # Parse only frames that can be a signal: most frames name none of them.
+        maybe_signal = text is not None and any(f'"{name}"' in text for name in signals)
+        action = frame_action(event, self._names.action_key) if maybe_signal else None
+        if isinstance(action, str) and action in signals:
             self._seen[action] += 1
             if self._seen[action] <= signals[action]:
                 self._missing -= 1
