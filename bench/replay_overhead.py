@@ -37,7 +37,12 @@ from django.core.management import call_command  # noqa: E402
 
 from channels_replay.cassettes import Cassette, ClientFrame, ConnectEvent, load_cassette  # noqa: E402
 from channels_replay.recorder import RecorderMiddleware  # noqa: E402
-from channels_replay.replay import ReplayOptions, replay_cassette  # noqa: E402
+from channels_replay.replay import (  # noqa: E402
+    NoiseRules,
+    ReplayOptions,
+    render_text,
+    replay_cassette,
+)
 from channels_replay.replay.substitution import Credentials  # noqa: E402
 from channels_replay.testing.discovery import find_websocket_application  # noqa: E402
 from example.management.commands.seed_demo import seed_demo_users  # noqa: E402
@@ -58,6 +63,8 @@ FLOWS: dict[str, dict[str, Any]] = {
         "headers": ALICE,
         "frame": {"action": "message", "payload": {"text": "hello"}},
         "replies": 3,
+        # what `channels-replay learn-noise` learns for this consumer
+        "noise": ["chat_message:payload.id=uuid", "chat_message:payload.ts=datetime"],
     },
 }
 
@@ -104,10 +111,11 @@ async def measure(sizes: list[int], repeat: int) -> list[tuple[str, int, float, 
             cassette = await record(flow, n, directory)
             assert any(isinstance(e, ConnectEvent) for e in cassette.events)
             texts = _client_texts(cassette)
-            options = ReplayOptions(credentials=credentials)
+            rules = NoiseRules.parse(flow.get("noise", []))
+            options = ReplayOptions(credentials=credentials, rules=rules)
             result = await replay_cassette(cassette, APP, options)
-            if not result.ok and name == "echo":
-                raise SystemExit(f"the {name} cassette does not replay green:\n{result.steps[0]}")
+            if not result.ok:
+                raise SystemExit(f"{name} does not replay green:\n{render_text(result)}")
             replay_times, raw_times = [], []
             for _ in range(repeat):
                 start = time.perf_counter()

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
+import socket
 import subprocess
 import urllib.request
 from pathlib import Path
@@ -34,6 +37,7 @@ from tests.recorder.helpers import (
     wait_for_cassette,
     ws_connect,
 )
+from tests.servers import HOST
 
 SECRETS = (ALICE_TOKEN.encode(), BOB_TOKEN.encode(), b"hunter2")
 
@@ -196,7 +200,7 @@ def test_http_requests_pass_through_unrecorded(
             assert response.status == 200
             assert json.loads(response.read()) == {"ok": True}
         assert server.stop() == 0
-    assert "recorded 0 connections" in server.stdout
+    assert "recorded nothing: no WebSocket connection was made" in server.stdout
     assert not out.exists()
 
 
@@ -241,8 +245,6 @@ def run_record(*options: str, env: dict[str, str]) -> subprocess.CompletedProces
 def test_debug_off_is_refused_with_a_clear_error_unless_forced(
     demo_db: Path, server_factory: ServerFactory, tmp_path: Path
 ) -> None:
-    import os
-
     env = {
         **os.environ,
         **server_env(demo_db, DJANGO_SETTINGS_MODULE="tests.recorder.settings_nodebug"),
@@ -272,12 +274,10 @@ def test_debug_off_is_refused_with_a_clear_error_unless_forced(
         forced, env={"DJANGO_SETTINGS_MODULE": "tests.recorder.settings_nodebug"}
     ) as server:
         assert server.stop() == 0
-    assert "recorded 0 connections" in server.stdout
+    assert "recorded nothing" in server.stdout
 
 
 def test_a_bad_app_is_one_error_line_and_exit_2(demo_db: Path, tmp_path: Path) -> None:
-    import os
-
     env = {**os.environ, **server_env(demo_db)}
     for app, expected in (
         ("no_such_module.asgi:application", "module 'no_such_module.asgi' failed to import"),
@@ -289,3 +289,44 @@ def test_a_bad_app_is_one_error_line_and_exit_2(demo_db: Path, tmp_path: Path) -
         (line,) = done.stderr.strip().splitlines()
         assert line.startswith("error: cannot import the application")
         assert expected in line
+
+
+def test_ctrl_c_stops_the_server_and_closes_the_cassette(
+    record_server: ServerFactory, tmp_path: Path
+) -> None:
+    out = tmp_path / "interrupted.cassette"
+    with record_server("--out", str(out)) as server:
+
+        async def one_echo() -> None:
+            async with ws_connect(server.ws_url("/ws/echo/")) as client:
+                await receive_json(client)
+                await client.send(json.dumps({"action": "echo", "payload": 1}))
+                await receive_until(client, "complete")
+
+        asyncio.run(one_echo())
+        assert server.stop(signal.SIGINT) == 0
+    assert "recorded 1 connection, 4 frames" in server.stdout, server.output()
+    assert load_cassette(out).complete
+
+
+def test_a_port_in_use_is_one_error_line_and_exit_2(demo_db: Path, tmp_path: Path) -> None:
+    env = {**os.environ, **server_env(demo_db)}
+    with socket.socket() as taken:
+        taken.bind((HOST, 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = run_record(
+            "--app",
+            "example.asgi:application",
+            "--out",
+            str(tmp_path / "x.cassette"),
+            "--port",
+            str(port),
+            env=env,
+        )
+    assert done.returncode == 2
+    assert (
+        done.stderr.strip()
+        .splitlines()[-1]
+        .startswith(f"error: the recording server could not start on {HOST}:{port}")
+    )

@@ -77,7 +77,9 @@ async def test_the_record_setting_records_under_every_server(
             await alice.send(chat("recorded by the setting"))
             await receive_until(alice, "group_complete")
         await asyncio.to_thread(
-            wait_for_cassette, target, lambda c: c.events[-1].kind == "client_disconnect"
+            wait_for_cassette,
+            target,
+            lambda c: any(e.kind == "client_disconnect" for e in c.events),
         )
         await asyncio.to_thread(server.stop)
     output = server.output()

@@ -563,3 +563,33 @@ async def test_the_accepted_subprotocol_is_recorded(tmp_path: Path) -> None:
     assert connect.subprotocols == ["v2", "v1"]
     assert isinstance(accept, AcceptEvent)
     assert accept.subprotocol == "v2"
+
+
+async def test_a_send_to_a_client_that_is_gone_is_recorded_as_its_disconnect(
+    tmp_path: Path,
+) -> None:
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await receive()
+        await send({"type": "websocket.accept"})
+        await send({"type": "websocket.send", "text": "anyone there?"})
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "websocket.connect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "websocket.send":
+            raise ConnectionResetError("the client went away")  # what servers raise
+
+    recorder = RecorderMiddleware(app, target=tmp_path / "gone.cassette")
+    with pytest.raises(ConnectionResetError):
+        await recorder({"type": "websocket", "path": "/gone/"}, receive, send)
+    recorder.close()
+    events = load_cassette(tmp_path / "gone.cassette").events
+    assert kinds(events) == [
+        ("c1", "connect"),
+        ("c1", "accept"),
+        ("c1", "server_frame"),
+        ("c1", "client_disconnect"),
+    ]
+    assert isinstance(events[-1], ClientDisconnect)
+    assert events[-1].code == 1006

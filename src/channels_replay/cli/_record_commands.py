@@ -1,4 +1,4 @@
-"""`record`: the recording dev server command of `channels-replay`.
+"""`record` and `proxy`: the recording commands of `channels-replay`.
 
 Registered on the `main` group when `channels_replay.cli` is imported. Library errors
 (a bad `--app`, DEBUG off without `--force`, a port in use) reach the group, which
@@ -12,6 +12,8 @@ from pathlib import Path
 import click
 
 from channels_replay.cli._group import main
+from channels_replay.errors import RecorderError
+from channels_replay.recorder.proxy import run_proxy
 from channels_replay.recorder.server import (
     DEFAULT_WS,
     prepare_app_import,
@@ -21,7 +23,7 @@ from channels_replay.recorder.server import (
 from channels_replay.recorder.session import RecordingSession
 from channels_replay.testing.discovery import import_application
 
-__all__ = ["record"]
+__all__ = ["proxy", "record"]
 
 
 @main.command()
@@ -90,4 +92,62 @@ def record(
     summary = serve_recording(
         application, session, host=host, port=port, ws=ws, on_listening=announce
     )
+    click.echo(f"channels-replay: {summary.describe()}")
+
+
+def _host_port(listen: str) -> tuple[str, int]:
+    host, _, port = listen.rpartition(":")
+    if not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise RecorderError(
+            f"--listen {listen!r} is not HOST:PORT, e.g. 127.0.0.1:8765 (port 0: any free port)"
+        )
+    return host.strip("[]"), int(port)
+
+
+@main.command()
+@click.option(
+    "--target",
+    required=True,
+    metavar="URL",
+    help="The WebSocket server to record, e.g. ws://127.0.0.1:8000.",
+)
+@click.option(
+    "--listen",
+    default="127.0.0.1:8765",
+    show_default=True,
+    metavar="HOST:PORT",
+    help="Where clients connect instead.",
+)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="The cassette file (.cassette, or .jsonl for JSON Lines) or a directory.",
+)
+@click.option("--per-connection", is_flag=True, help="One cassette per connection.")
+@click.option("--no-redact", is_flag=True, help="Record secrets as they are (no redaction).")
+@click.option("--force", is_flag=True, help="Record even when Django's DEBUG is False.")
+def proxy(
+    target: str, listen: str, out: Path, per_connection: bool, no_redact: bool, force: bool
+) -> None:
+    """Record the WebSocket sessions of any server through a relaying proxy.
+
+    Point clients at --listen; every connection is relayed to --target (same path, query
+    string, headers and subprotocols) and recorded. Ctrl-C (or SIGTERM) stops it.
+    """
+    host, port = _host_port(listen)
+    session = RecordingSession(
+        out,
+        per_connection=per_connection,
+        redact=not no_redact,
+        force=force,
+        app_label=target,
+        server="channels-replay proxy",
+    )
+
+    def announce(url: str) -> None:
+        click.echo(f"channels-replay: proxy listening on {url}, relaying to {target}")
+        click.echo(f"channels-replay: recording to {out}; Ctrl-C to stop and save")
+
+    summary = run_proxy(target, session, host=host, port=port, on_listening=announce)
     click.echo(f"channels-replay: {summary.describe()}")

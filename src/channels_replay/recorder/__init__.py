@@ -5,6 +5,8 @@
   below the auth middleware so user identities are recorded.
 - `CHANNELS_REPLAY["RECORD"]` with `"channels_replay"` in INSTALLED_APPS: no code change.
 - `serve_recording(...)`: the uvicorn dev server behind `channels-replay record`.
+- `RecordingProxy`, `run_proxy(...)`: the recording proxy behind `channels-replay proxy`.
+- `redactor_from_settings()`: the Redactor the REDACT_* settings describe (replay uses it too).
 
 See docs/recording.md.
 """
@@ -18,6 +20,7 @@ from channels_replay.recorder.install import (
     settings_session,
 )
 from channels_replay.recorder.middleware import RecorderMiddleware
+from channels_replay.recorder.proxy import RecordingProxy, run_proxy
 from channels_replay.recorder.server import serve_recording
 from channels_replay.recorder.session import (
     ConnectionRecording,
@@ -28,6 +31,7 @@ from channels_replay.recorder.session import (
 __all__ = [
     "ConnectionRecording",
     "RecorderMiddleware",
+    "RecordingProxy",
     "RecordingSession",
     "RecordingSummary",
     "find_recorder",
@@ -35,6 +39,7 @@ __all__ = [
     "install_settings_hook",
     "record_websocket",
     "redactor_from_settings",
+    "run_proxy",
     "serve_recording",
     "settings_session",
 ]

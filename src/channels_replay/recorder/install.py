@@ -197,7 +197,8 @@ def install_settings_hook() -> bool:
     __init__._channels_replay_hook = True  # type: ignore[attr-defined]
     ProtocolTypeRouter.__init__ = __init__
     logger.info(
-        "channels-replay: CHANNELS_REPLAY['RECORD'] is set: recording WebSocket sessions to %s",
+        "channels-replay: CHANNELS_REPLAY['RECORD'] is set: WebSocket sessions will be "
+        "recorded to %s",
         replay_settings.RECORD,
     )
     return True

@@ -38,6 +38,8 @@ logger = logging.getLogger("channels_replay.recorder")
 
 _APP_FAILED_CODE = 1011
 """Close code recorded when the application raised: what servers send the client then."""
+_ABNORMAL_CLOSURE = 1006
+"""Disconnect code recorded when sending failed because the client was gone."""
 
 
 class RecorderMiddleware:
@@ -201,4 +203,10 @@ class _Tap:
             self.closed = True
             status = message.get("status")
             self._recording.server_close(1000, f"denied with an HTTP {status} response")
-        await self._send(message)
+        try:
+            await self._send(message)
+        except OSError:  # e.g. uvicorn's ClientDisconnected: the client is already gone
+            if not self.closed:
+                self.closed = True
+                self._recording.client_disconnect(_ABNORMAL_CLOSURE)
+            raise

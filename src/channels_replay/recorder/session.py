@@ -58,8 +58,10 @@ __all__ = ["FLUSH_DELAY", "ConnectionRecording", "RecordingSession", "RecordingS
 
 logger = logging.getLogger("channels_replay.recorder")
 
-FLUSH_DELAY = 0.002
+FLUSH_DELAY = 0.01
 """Seconds between capturing an event and writing it (with whatever came meanwhile)."""
+_monotonic = time.monotonic
+_running_loop = asyncio.get_running_loop
 _MAX_PENDING = 2000
 """More captured events than this are written at once, whatever the delay."""
 
@@ -86,7 +88,9 @@ class RecordingSummary:
 
     def describe(self) -> str:
         """One or two lines for a person: counts and where the cassette went."""
-        where = ", ".join(str(path) for path in self.files) or "no cassette (no connection)"
+        if not self.files and not self.problem:
+            return "recorded nothing: no WebSocket connection was made"
+        where = ", ".join(str(path) for path in self.files) or "no cassette"
         text = (
             f"recorded {self.connections} connection{'s' * (self.connections != 1)}, "
             f"{self.frames} frame{'s' * (self.frames != 1)} ({self.events} events) to {where}"
@@ -325,13 +329,20 @@ class RecordingSession:
         """Stamp and queue one event; schedule the write on the running event loop."""
         if self._stopped or self._closed:
             return
-        fields["t"] = time.monotonic() - cassette.t0
+        fields["t"] = _monotonic() - cassette.t0
         pending = self._pending
         pending.append((cassette, cls, conn, fields))
         if len(pending) >= _MAX_PENDING:
             self.flush()
-        else:
-            self._schedule_flush()
+            return
+        try:
+            loop = _running_loop()
+        except RuntimeError:  # no event loop (a thread, a script): write at once
+            self.flush()
+            return
+        if self._flush_loop is not loop:  # the same as _schedule_flush, inlined: hot path
+            self._flush_loop = loop
+            loop.call_later(FLUSH_DELAY, self.flush)
 
     def _schedule_flush(self) -> None:
         try:
@@ -355,30 +366,39 @@ class RecordingSession:
     def _drain(self) -> None:
         """Write out the queue in order, then commit each touched file in one write."""
         pending = self._pending
-        touched: dict[int, _Cassette] = {}
-        while pending and not self._stopped:
-            cassette, cls, conn, fields = pending.popleft()
-            touched[id(cassette)] = cassette
-            if cls is None:
-                self._close_cassette(cassette, {"complete": True})
-                continue
-            assert fields is not None
-            fields["seq"] = cassette.seq
-            fields["conn"] = conn
-            fields["kind"] = _KINDS[cls]
-            try:
-                event = make_event(cls, fields)
-                if self.redactor is not None:
-                    event = self.redactor.redact_event(event)
-                cassette.writer.write(event)
-            except Exception as exc:
-                self._fail(cassette, exc)
-                return
-            cassette.seq += 1
-            self._events += 1
-            if cls is ClientFrame or cls is ServerFrame:
-                self._frames += 1
-        for cassette in touched.values():
+        redactor = self.redactor
+        touched: list[_Cassette] = []
+        last: _Cassette | None = None
+        frames = events = 0
+        try:
+            while pending and not self._stopped:
+                cassette, cls, conn, fields = pending.popleft()
+                if cassette is not last:
+                    last = cassette
+                    if cassette not in touched:
+                        touched.append(cassette)
+                if cls is None or fields is None:  # the app is done with its own cassette
+                    self._close_cassette(cassette, {"complete": True})
+                    continue
+                fields["seq"] = cassette.seq
+                fields["conn"] = conn
+                fields["kind"] = _KINDS[cls]
+                try:
+                    event = make_event(cls, fields)
+                    if redactor is not None:
+                        event = redactor.redact_event(event)
+                    cassette.writer.write(event)
+                except Exception as exc:
+                    self._fail(cassette, exc)
+                    return
+                cassette.seq += 1
+                events += 1
+                if cls is ClientFrame or cls is ServerFrame:
+                    frames += 1
+        finally:
+            self._events += events
+            self._frames += frames
+        for cassette in touched:
             try:
                 cassette.file.commit()
             except Exception as exc:
