@@ -9,14 +9,10 @@ from xml.etree import ElementTree
 
 import pytest
 
+from example.demo import APP
+from example.demo import REPLAY_CREDENTIALS as CREDENTIALS
+
 REPO = Path(__file__).resolve().parents[2]
-CREDENTIALS = [
-    "--header", "alice:authorization=Token alice-secret-token",
-    "--header", "bob:authorization=Token bob-secret-token",
-    "--query", "bob:token=bob-secret-token",
-    "--header", "*:authorization=Token wrong-token",
-]  # fmt: skip
-APP = ["--app", "example.asgi:application", "--command", "seed_demo"]
 
 
 def channels_replay(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:

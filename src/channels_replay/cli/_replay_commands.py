@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import click
 
 from channels_replay.cli._group import EXIT_DIFFERENCES, EXIT_OK, main
 from channels_replay.errors import ConfigurationError, ReplayError
+
+if TYPE_CHECKING:
+    from channels_replay.replay.runner import ReplayConfig
 
 __all__ = ["learn_noise", "replay"]
 
@@ -110,6 +114,45 @@ def _replay_options(function: F) -> F:
     return function
 
 
+def _replay_setup(function: Callable[..., None]) -> Callable[..., None]:
+    """Give the command an `_Environment` and a `ReplayConfig` built from the shared options."""
+
+    @functools.wraps(function)
+    def command(
+        *,
+        app_path: str | None,
+        settings: str | None,
+        test_db: bool,
+        commands: tuple[str, ...],
+        fixtures: tuple[str, ...],
+        ignore: tuple[str, ...],
+        ordering: Literal["strict", "any"],
+        pace: Literal["fast", "recorded"],
+        timeout: float,
+        headers: tuple[str, ...],
+        query: tuple[str, ...],
+        json_values: tuple[str, ...],
+        path_map: tuple[str, ...],
+        **rest: Any,
+    ) -> None:
+        from channels_replay.replay.runner import ReplayConfig
+
+        environment = _Environment(app_path, settings, test_db, commands, fixtures)
+        config = ReplayConfig(
+            ignore=ignore,
+            ordering=ordering,
+            pace=pace,
+            timeout=timeout,
+            headers=headers,
+            query=query,
+            json=json_values,
+            path_map=path_map,
+        )
+        function(environment=environment, config=config, **rest)
+
+    return _app_options(_replay_options(command))
+
+
 class _Environment:
     """The app and its database, prepared once for all cassettes of a run."""
 
@@ -191,28 +234,16 @@ def _style(text: str, **styles: Any) -> str:
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, metavar="CASSETTE_OR_DIR...")
-@_app_options
-@_replay_options
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @click.option(
     "--junit-xml", type=click.Path(dir_okay=False, path_type=Path), help="Write JUnit XML here."
 )
 @click.option("--update", is_flag=True, help="Rewrite the cassettes from the current app.")
+@_replay_setup
 def replay(
     paths: tuple[str, ...],
-    app_path: str | None,
-    settings: str | None,
-    test_db: bool,
-    commands: tuple[str, ...],
-    fixtures: tuple[str, ...],
-    ignore: tuple[str, ...],
-    ordering: str,
-    pace: str,
-    timeout: float,
-    headers: tuple[str, ...],
-    query: tuple[str, ...],
-    json_values: tuple[str, ...],
-    path_map: tuple[str, ...],
+    environment: _Environment,
+    config: ReplayConfig,
     as_json: bool,
     junit_xml: Path | None,
     update: bool,
@@ -224,24 +255,13 @@ def replay(
     from asgiref.sync import async_to_sync
 
     from channels_replay.replay.report import render_json, render_junit, render_text
-    from channels_replay.replay.runner import ReplayConfig, find_cassettes, replay_file
+    from channels_replay.replay.runner import find_cassettes, replay_file
     from channels_replay.replay.update import rewrite_cassette
 
     cassettes = find_cassettes(paths)
     if not cassettes:
         raise ReplayError(f"no cassettes under {', '.join(paths)}: record a session first")
-    environment = _Environment(app_path, settings, test_db, commands, fixtures)
     app = environment.load_app()
-    config = ReplayConfig(
-        ignore=ignore,
-        ordering=ordering,  # type: ignore[arg-type]
-        pace=pace,  # type: ignore[arg-type]
-        timeout=timeout,
-        headers=headers,
-        query=query,
-        json=json_values,
-        path_map=path_map,
-    )
     environment.set_up()
     results = []
     try:
@@ -276,29 +296,13 @@ def replay(
 
 @main.command("learn-noise")
 @click.argument("cassette", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@_app_options
-@_replay_options
 @click.option(
     "--runs", type=click.IntRange(1, 20), default=2, show_default=True, help="Replays to compare."
 )
 @click.option("--yes", is_flag=True, help="Write the proposed rules without asking.")
+@_replay_setup
 def learn_noise(
-    cassette: Path,
-    app_path: str | None,
-    settings: str | None,
-    test_db: bool,
-    commands: tuple[str, ...],
-    fixtures: tuple[str, ...],
-    ignore: tuple[str, ...],
-    ordering: str,
-    pace: str,
-    timeout: float,
-    headers: tuple[str, ...],
-    query: tuple[str, ...],
-    json_values: tuple[str, ...],
-    path_map: tuple[str, ...],
-    runs: int,
-    yes: bool,
+    cassette: Path, environment: _Environment, config: ReplayConfig, runs: int, yes: bool
 ) -> None:
     """Replay CASSETTE against the unchanged app and propose noise rules for what differs.
 
@@ -307,20 +311,8 @@ def learn_noise(
     from asgiref.sync import async_to_sync
 
     from channels_replay.replay.learn import learn_rules, store_rules
-    from channels_replay.replay.runner import ReplayConfig
 
-    environment = _Environment(app_path, settings, test_db, commands, fixtures)
     app = environment.load_app()
-    config = ReplayConfig(
-        ignore=ignore,
-        ordering=ordering,  # type: ignore[arg-type]
-        pace=pace,  # type: ignore[arg-type]
-        timeout=timeout,
-        headers=headers,
-        query=query,
-        json=json_values,
-        path_map=path_map,
-    )
     environment.set_up()
     try:
         rules = async_to_sync(learn_rules)(cassette, app, config, runs, environment.before_cassette)
