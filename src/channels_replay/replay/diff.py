@@ -294,7 +294,7 @@ def _frame_differences(
         (left.source is not None and left.source == right.source) or left.content == right.content
     ):
         return []
-    scope = _Scope(scoped, i, j, action)
+    scope = _Scope(rules if scoped else None, i, j, action)
     if left.kind != right.kind:
         detail = f"frame kind changed from {_KIND_NAMES[left.kind]} to {_KIND_NAMES[right.kind]}"
         scope.add("changed", (), left.summary, right.summary, detail=detail)
@@ -335,14 +335,19 @@ def _compare_fields(left: _Prepared, right: _Prepared, scope: _Scope) -> None:
 class _Scope:
     """What a JSON comparison needs besides the values: rules, frame positions, output."""
 
-    rules: tuple[NoiseRule, ...]
+    rules: NoiseRules | None
     expected_index: int
     actual_index: int
     action: str | None
     out: list[Difference] = field(default_factory=list)
 
+    @property
+    def scoped(self) -> tuple[NoiseRule, ...]:
+        """The rules in force for this frame's action."""
+        return self.rules.for_action(self.action) if self.rules else ()
+
     def rule_at(self, parts: JsonPath) -> NoiseRule | None:
-        return _first_rule(self.rules, parts) if self.rules else None
+        return self.rules.match(parts, self.action) if self.rules else None
 
     def ignores(self, parts: JsonPath) -> bool:
         rule = self.rule_at(parts)
@@ -417,8 +422,8 @@ def _compare_arrays(expected: list[Any], actual: list[Any], parts: JsonPath, sco
             _compare_json(left, right, (*parts, index), scope)
         return
     ops = _align(
-        [_content_key(item, (*parts, k), scope.rules) for k, item in enumerate(expected)],
-        [_content_key(item, (*parts, k), scope.rules) for k, item in enumerate(actual)],
+        [_content_key(item, (*parts, k), scope.scoped) for k, item in enumerate(expected)],
+        [_content_key(item, (*parts, k), scope.scoped) for k, item in enumerate(actual)],
         [json_type(item) for item in expected],
         [json_type(item) for item in actual],
         detect_moves=False,

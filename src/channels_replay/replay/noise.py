@@ -185,6 +185,10 @@ class NoiseRule:
         return f"{self.path} must be {self.expectation(None)}"
 
 
+_MATCH_CACHE_SIZE = 65536
+"""Paths remembered per NoiseRules: bounded, so a replay of odd, ever-new paths stays small."""
+
+
 class NoiseRules:
     """An ordered, de-duplicated set of rules; the first rule that matches a path wins.
 
@@ -192,7 +196,7 @@ class NoiseRules:
     and cached, since the diff asks at every JSON node it visits.
     """
 
-    __slots__ = ("_rules", "_scoped")
+    __slots__ = ("_matches", "_rules", "_scoped")
 
     def __init__(self, rules: Iterable[NoiseRule] = ()) -> None:
         items = tuple(dict.fromkeys(rules))
@@ -204,6 +208,7 @@ class NoiseRules:
                 )
         self._rules: tuple[NoiseRule, ...] = items
         self._scoped: dict[str | None, tuple[NoiseRule, ...]] = {}
+        self._matches: dict[tuple[str | None, JsonPath], NoiseRule | None] = {}
 
     @classmethod
     def parse(cls, texts: Iterable[str]) -> NoiseRules:
@@ -240,12 +245,20 @@ class NoiseRules:
         return scoped
 
     def match(self, path_parts: Sequence[PathPart], action: str | None = None) -> NoiseRule | None:
-        """The first rule in force for `action` whose pattern covers `path_parts`, if any."""
+        """The first rule in force for `action` whose pattern covers `path_parts`, if any.
+
+        Remembered per (action, path): a replay asks the same few paths for every frame.
+        """
         parts = tuple(path_parts)
-        for rule in self.for_action(action):
-            if rule.matches_path(parts):
-                return rule
-        return None
+        key = (action, parts)
+        try:
+            return self._matches[key]
+        except KeyError:
+            pass
+        found = next((rule for rule in self.for_action(action) if rule.matches_path(parts)), None)
+        if len(self._matches) < _MATCH_CACHE_SIZE:
+            self._matches[key] = found
+        return found
 
     def __iter__(self) -> Iterator[NoiseRule]:
         return iter(self._rules)

@@ -14,11 +14,11 @@ import asyncio
 import contextvars
 import json
 from collections import deque
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Self
 
+import channels.db
 from channels.testing.websocket import WebsocketCommunicator as _ChannelsWebsocketCommunicator
 from pydantic import ValidationError
 
@@ -30,16 +30,12 @@ __all__ = ["WebsocketCommunicator"]
 
 ASGIMessage = dict[str, Any]
 
-_suppress_depth = 0
-_saved_close_old_connections: Callable[[], None] | None = None
-
 
 def _no_op() -> None:
     pass
 
 
-@contextmanager
-def _db_connections_kept() -> Iterator[None]:
+class _KeepDbConnections:
     """Keep channels from closing the test's database connections while we wait.
 
     `channels.db.database_sync_to_async` closes "old" connections around every call,
@@ -47,20 +43,30 @@ def _db_connections_kept() -> Iterator[None]:
     patches it out while it waits for the app; so do we, with a cheap reference-counted
     swap instead of a `mock.patch` per call.
     """
-    global _suppress_depth, _saved_close_old_connections
-    import channels.db
 
-    if _suppress_depth == 0:
-        _saved_close_old_connections = channels.db.close_old_connections
-        channels.db.close_old_connections = _no_op
-    _suppress_depth += 1
-    try:
-        yield
-    finally:
-        _suppress_depth -= 1
-        if _suppress_depth == 0 and _saved_close_old_connections is not None:
-            channels.db.close_old_connections = _saved_close_old_connections
-            _saved_close_old_connections = None
+    def __init__(self) -> None:
+        self._depth = 0
+        self._saved: Callable[[], None] | None = None
+
+    def __enter__(self) -> None:
+        if self._depth == 0:
+            self._saved = channels.db.close_old_connections
+            channels.db.close_old_connections = _no_op
+        self._depth += 1
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._depth -= 1
+        if self._depth == 0 and self._saved is not None:
+            channels.db.close_old_connections = self._saved
+            self._saved = None
+
+
+_db_connections_kept = _KeepDbConnections()
+
+
+def _expire(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_exception(TimeoutError())
 
 
 def _frame_of(event: ASGIMessage) -> Any:
@@ -132,11 +138,16 @@ class WebsocketCommunicator(_ChannelsWebsocketCommunicator):  # type: ignore[mis
 
     async def _wait_for_change(self, deadline: float) -> None:
         """Wait until the app sends, asks for input or ends; TimeoutError at `deadline`."""
-        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[None] = loop.create_future()
         self._waiters.append(waiter)
-        with _db_connections_kept():
-            async with asyncio.timeout_at(deadline):
+        # A timer on the future itself: lighter than asyncio.timeout on this hot path.
+        timer = loop.call_at(deadline, _expire, waiter)
+        try:
+            with _db_connections_kept:
                 await waiter
+        finally:
+            timer.cancel()
 
     def _raise_if_app_failed(self) -> None:
         future = self._future
@@ -316,7 +327,7 @@ class WebsocketCommunicator(_ChannelsWebsocketCommunicator):  # type: ignore[mis
         self._connected = False
         if not self.future.done():
             await self.send_input({"type": "websocket.disconnect", "code": code})
-        with _db_connections_kept():
+        with _db_connections_kept:
             await self.wait(timeout)
 
     async def assert_closed(self, code: int | None = None, timeout: float = 1) -> None:
