@@ -85,6 +85,14 @@ class ErrorAfterCompleteChat(ChatConsumer):
         self._held = []
 
 
+class NeverCompletesEcho(EchoConsumer):
+    """Answers, but never says it is done: a replay can only give up on it."""
+
+    async def send_signal(self, action: str, payload: Any = None) -> None:
+        if action != "complete":
+            await super().send_signal(action, payload)
+
+
 class ClosesWith4003Chat(ChatConsumer):
     authentication_failed_close_code = 4003
 
@@ -100,4 +108,5 @@ MISSING_MESSAGE = _app(echo=MissingPongEcho)
 EXTRA_MESSAGE = _app(echo=ExtraNoticeEcho)
 SWAPPED_ORDER = _app(chat=ErrorAfterCompleteChat)
 CHANGED_CLOSE_CODE = _app(chat=ClosesWith4003Chat)
+NEVER_COMPLETES = _app(echo=NeverCompletesEcho)
 FAILED_AUTHENTICATION = _app(chat=RefusesEveryoneChat)

@@ -120,6 +120,20 @@ def _path_rewriter(path_map: Sequence[str]) -> Callable[[str, ConnectEvent], str
     return rewrite
 
 
+def _chained(
+    first: Callable[[str, ConnectEvent], str] | None,
+    then: Callable[[str, ConnectEvent], str] | None,
+) -> Callable[[str, ConnectEvent], str] | None:
+    """The path map, then the hook, where both are given."""
+    if first is None or then is None:
+        return first or then
+
+    def rewrite(path: str, event: ConnectEvent) -> str:
+        return then(first(path, event), event)
+
+    return rewrite
+
+
 @dataclass
 class ReplayConfig:
     """What a user can set for a replay, in the words of the command line."""
@@ -151,7 +165,7 @@ class ReplayConfig:
             rules=rules,
             ordering=self.ordering,
             credentials=credentials,
-            rewrite_path=self.rewrite_path or _path_rewriter(self.path_map),
+            rewrite_path=_chained(_path_rewriter(self.path_map), self.rewrite_path),
             pace=self.pace,
             timeout=self.timeout,
             names=signal_names(),
