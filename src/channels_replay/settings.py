@@ -56,19 +56,29 @@ def _user_settings() -> dict[str, Any]:
     return value
 
 
+def _check_keys(user: dict[str, Any]) -> None:
+    unknown = sorted(set(user) - set(DEFAULTS))
+    if unknown:
+        raise ConfigurationError(
+            f"settings.CHANNELS_REPLAY has unknown key(s) {', '.join(unknown)}; "
+            f"known keys: {', '.join(sorted(DEFAULTS))}"
+        )
+
+
 class ReplaySettings:
     """Attribute access to the effective settings (user values over DEFAULTS)."""
+
+    def __init__(self) -> None:
+        # The dict last checked for unknown keys: consumers read settings on every frame.
+        self._checked: dict[str, Any] | None = None
 
     def __getattr__(self, name: str) -> Any:
         if name not in DEFAULTS:
             raise AttributeError(f"unknown channels-replay setting {name!r}")
         user = _user_settings()
-        unknown = sorted(set(user) - set(DEFAULTS))
-        if unknown:
-            raise ConfigurationError(
-                f"settings.CHANNELS_REPLAY has unknown key(s) {', '.join(unknown)}; "
-                f"known keys: {', '.join(sorted(DEFAULTS))}"
-            )
+        if user is not self._checked:
+            _check_keys(user)
+            self._checked = user
         return user.get(name, DEFAULTS[name])
 
     def as_dict(self) -> dict[str, Any]:
