@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -300,3 +301,33 @@ def test_a_failed_write_leaves_the_encoder_consistent(
         ("new", "shared"),
         ("new", "shared"),
     ]
+
+
+@pytest.mark.parametrize("suffix", [".cassette", ".jsonl"])
+def test_write_frame_writes_what_write_writes_for_the_same_frame(
+    tmp_path: Path, suffix: str
+) -> None:
+    frames = [
+        ClientFrame(seq=0, conn="c1", t=0.5, text='{"action": "go"}'),
+        ServerFrame(seq=1, conn="c1", t=0.75, data=b"\x00\xff"),
+        ServerFrame(seq=2, conn="c2", t=1.0, text='{"action": "go"}'),
+    ]
+    header = CassetteHeader(created_at=datetime(2026, 1, 1, tzinfo=UTC))
+    by_event, by_parts = tmp_path / f"a{suffix}", tmp_path / f"b{suffix}"
+    with CassetteWriter(by_event, header) as writer:
+        for frame in frames:
+            writer.write(frame)
+    with CassetteWriter(by_parts, header) as writer:
+        for frame in frames:
+            writer.write_frame(
+                server=isinstance(frame, ServerFrame),
+                seq=frame.seq,
+                t=frame.t,
+                conn=frame.conn,
+                text=frame.text,
+                data=frame.data,
+            )
+        with pytest.raises(ValueError, match="exactly one of 'text' and 'data'"):
+            writer.write_frame(server=True, seq=9, t=2.0, conn="c1")
+    assert by_parts.read_bytes() == by_event.read_bytes()
+    assert load_cassette(by_parts).events == frames

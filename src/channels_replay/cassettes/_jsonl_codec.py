@@ -17,7 +17,7 @@ from typing import Any, BinaryIO
 
 from channels_replay.cassettes._msgpack_codec import MAX_RECORD_BYTES, READ_SIZE, check_size
 from channels_replay.cassettes._problems import RecordProblem
-from channels_replay.cassettes._records import event_to_record
+from channels_replay.cassettes._records import event_to_record, frame_record
 from channels_replay.cassettes.model import Event
 
 __all__ = [
@@ -72,6 +72,13 @@ class JsonlEncoder:
     def event(self, event: Event) -> bytes:
         """An event record."""
         return encode_record(event_to_record(event))
+
+    def frame(
+        self, server: bool, seq: int, t: float, conn: str, text: str | None, data: bytes | None
+    ) -> bytes:
+        """A frame record from its parts, without an event object (the recorder's hot path)."""
+        kind = "server_frame" if server else "client_frame"
+        return encode_record(frame_record(kind, seq, t, conn, text, data))
 
 
 def decode_line(line: bytes) -> dict[str, Any]:

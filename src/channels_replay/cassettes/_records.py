@@ -40,6 +40,7 @@ __all__ = [
     "EndRecord",
     "end_record",
     "event_to_record",
+    "frame_record",
     "header_to_record",
     "record_to_end",
     "record_to_event",
@@ -92,16 +93,18 @@ def _accept(event: AcceptEvent) -> dict[str, Any]:
 
 
 def _frame(event: ClientFrame | ServerFrame) -> dict[str, Any]:
-    record: dict[str, Any] = {
-        "seq": event.seq,
-        "t": event.t,
-        "conn": event.conn,
-        "kind": event.kind,
-    }
-    if event.text is not None:
-        record["text"] = event.text
+    return frame_record(event.kind, event.seq, event.t, event.conn, event.text, event.data)
+
+
+def frame_record(
+    kind: str, seq: int, t: float, conn: str, text: str | None, data: bytes | None
+) -> dict[str, Any]:
+    """The named record of a client or server frame, from its parts."""
+    record: dict[str, Any] = {"seq": seq, "t": t, "conn": conn, "kind": kind}
+    if text is not None:
+        record["text"] = text
     else:
-        record["data"] = event.data
+        record["data"] = data
     return record
 
 

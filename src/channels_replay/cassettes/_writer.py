@@ -144,22 +144,44 @@ class CassetteWriter:
         Raises TypeError for anything that is not an event, and CassetteError when the
         writer is closed, the event's seq is not after the last one, or writing failed.
         """
+        if type(event) not in _EVENT_TYPES and not isinstance(event, _EVENT_TYPES):
+            raise TypeError(
+                "a cassette holds events (ConnectEvent, AcceptEvent, ClientFrame, "
+                f"ServerFrame, ServerClose, ClientDisconnect), not {type(event).__name__}"
+            )
+        self._write(event.seq, lambda: self._encoder.event(event))
+
+    def write_frame(
+        self,
+        *,
+        server: bool,
+        seq: int,
+        t: float,
+        conn: str,
+        text: str | None = None,
+        data: bytes | None = None,
+    ) -> None:
+        """Append one frame from its parts: `write` without building an event first.
+
+        For the recorder's hot path, which has the parts already; exactly one of
+        `text` and `data`. Written as `write` would write the same ServerFrame or
+        ClientFrame.
+        """
+        if (text is None) == (data is None):
+            raise ValueError("a frame has exactly one of 'text' and 'data'")
+        self._write(seq, lambda: self._encoder.frame(server, seq, t, conn, text, data))
+
+    def _write(self, seq: int, encode: Callable[[], bytes]) -> None:
         with self._lock:
             if self._closed:
                 raise CassetteError(f"{self._name}: the cassette writer is closed")
-            if type(event) not in _EVENT_TYPES and not isinstance(event, _EVENT_TYPES):
-                raise TypeError(
-                    "a cassette holds events (ConnectEvent, AcceptEvent, ClientFrame, "
-                    f"ServerFrame, ServerClose, ClientDisconnect), not {type(event).__name__}"
-                )
-            seq = event.seq
             if seq <= self._last_seq:
                 raise CassetteError(
                     f"{self._name}: event seq {seq} comes after seq {self._last_seq}: "
                     "events are written in increasing seq order"
                 )
             try:
-                data = self._encoder.event(event)
+                data = encode()
             except (ValueError, OverflowError) as exc:  # UnicodeEncodeError is a ValueError
                 # (the encoder changes no state of its own when it fails)
                 raise CassetteError(
