@@ -21,6 +21,7 @@ import os
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from channels_replay._asgi import MAX_DEPTH, find_protocol_router, wrapped_app
 from channels_replay.errors import RecorderError
 from channels_replay.recorder.middleware import RecorderMiddleware
 from channels_replay.recorder.session import RecordingSession
@@ -37,9 +38,6 @@ __all__ = [
 
 logger = logging.getLogger("channels_replay.recorder")
 
-# Attributes through which ASGI middleware commonly refer to the app they wrap.
-_WRAPPED_ATTRIBUTES = ("inner", "app", "application", "wrapped")
-_MAX_DEPTH = 32
 
 _hook_disabled = False
 _settings_session: RecordingSession | None = None
@@ -50,35 +48,12 @@ def record_websocket(app: Any, **options: Any) -> RecorderMiddleware:
     return RecorderMiddleware(app, **options)
 
 
-def _wrapped(app: Any) -> tuple[str, Any] | None:
-    """The attribute name and the app that `app` wraps, if it is middleware."""
-    for name in _WRAPPED_ATTRIBUTES:
-        inner = getattr(app, name, None)
-        if inner is not None and callable(inner) and inner is not app:
-            return name, inner
-    return None
-
-
-def _find_router(app: Any) -> Any | None:
-    """The ProtocolTypeRouter (anything with `application_mapping`) at or below `app`."""
-    seen: set[int] = set()
-    for _ in range(_MAX_DEPTH):
-        if app is None or id(app) in seen:
-            return None
-        seen.add(id(app))
-        if isinstance(getattr(app, "application_mapping", None), dict):
-            return app
-        step = _wrapped(app)
-        app = step[1] if step else None
-    return None
-
-
 def _chain(app: Any) -> list[tuple[Any, str, Any]]:
     """`(holder, attribute, app)` for each middleware link below `app`, outermost first."""
     links: list[tuple[Any, str, Any]] = []
     seen = {id(app)}
-    for _ in range(_MAX_DEPTH):
-        step = _wrapped(app)
+    for _ in range(MAX_DEPTH):
+        step = wrapped_app(app)
         if step is None or id(step[1]) in seen:
             break
         seen.add(id(step[1]))
@@ -89,7 +64,7 @@ def _chain(app: Any) -> list[tuple[Any, str, Any]]:
 
 def find_recorder(application: Any) -> RecorderMiddleware | None:
     """The RecorderMiddleware installed in `application` (or its websocket entry), if any."""
-    router = _find_router(application)
+    router = find_protocol_router(application)
     top = router.application_mapping.get("websocket") if router is not None else application
     for app in [top, *(link[2] for link in _chain(top))]:
         if isinstance(app, RecorderMiddleware):
@@ -113,7 +88,7 @@ def install_recorder(asgi_application: Any, **options: Any) -> Any:
             'with CHANNELS_REPLAY["RECORD"], `channels-replay record` or install_recorder(), '
             "not two of them"
         )
-    router = _find_router(asgi_application)
+    router = find_protocol_router(asgi_application)
     if router is None:
         return RecorderMiddleware(asgi_application, **options)
     mapping: MutableMapping[str, Any] = router.application_mapping

@@ -226,10 +226,7 @@ class _Session:
 
     async def close(self) -> None:
         for communicator in self.communicators.values():
-            if communicator._future is not None and not communicator.app_finished:
-                # The app's own failure is reported by the steps; closing must go on.
-                with contextlib.suppress(Exception):
-                    await communicator.disconnect(timeout=self.options.timeout)
+            await communicator.ensure_disconnected(self.options.timeout)
 
 
 async def _pace(step: Step, started: float, first_t: float) -> None:

@@ -11,6 +11,7 @@ upper bound, and a timeout never cancels the app or loses what arrived.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import json
 from collections import deque
@@ -329,6 +330,17 @@ class WebsocketCommunicator(_ChannelsWebsocketCommunicator):  # type: ignore[mis
             await self.send_input({"type": "websocket.disconnect", "code": code})
         with _db_connections_kept:
             await self.wait(timeout)
+
+    async def ensure_disconnected(self, timeout: float = 1) -> None:
+        """Disconnect if the app is still running, for cleanup that must go on.
+
+        An error the app raises here is not propagated: it would hide the outcome
+        of the test or replay that is being cleaned up after.
+        """
+        if self._future is None or self.app_finished:
+            return
+        with contextlib.suppress(Exception):
+            await self.disconnect(timeout=timeout)
 
     async def assert_closed(self, code: int | None = None, timeout: float = 1) -> None:
         """Assert the server closed the connection (with `code`, when given)."""

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from channels_replay._asgi import find_protocol_router
 from channels_replay.errors import ConfigurationError
 
 __all__ = ["ApplicationNotFound", "find_websocket_application", "import_application"]
-
-# Attributes through which ASGI middleware commonly refer to the app they wrap.
-_WRAPPED_ATTRIBUTES = ("inner", "app", "application", "wrapped")
-_MAX_DEPTH = 16
 
 
 class ApplicationNotFound(ConfigurationError, ValueError):
@@ -45,23 +42,8 @@ def import_application(dotted: str) -> Any:
 
 def _websocket_entry(app: Any) -> Any | None:
     """Walk down through wrapping middleware to a ProtocolTypeRouter's websocket entry."""
-    seen: set[int] = set()
-    for _ in range(_MAX_DEPTH):
-        if app is None or id(app) in seen:
-            return None
-        seen.add(id(app))
-        mapping = getattr(app, "application_mapping", None)
-        if isinstance(mapping, dict):
-            return mapping.get("websocket")
-        app = next(
-            (
-                getattr(app, name)
-                for name in _WRAPPED_ATTRIBUTES
-                if getattr(app, name, None) is not None
-            ),
-            None,
-        )
-    return None
+    router = find_protocol_router(app)
+    return router.application_mapping.get("websocket") if router is not None else None
 
 
 def find_websocket_application(asgi_application: Any | None = None) -> Any:

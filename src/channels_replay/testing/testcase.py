@@ -11,7 +11,6 @@ communicators used from sync code.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import inspect
 import unittest
@@ -81,11 +80,7 @@ class WebsocketTestCase(TransactionTestCase):
         communicators, self._communicators = self._communicators, []
         self._auth_communicator = None
         for communicator in communicators:
-            if communicator._future is None or communicator.app_finished:
-                continue
-            # An app error here must not hide the test's own outcome.
-            with contextlib.suppress(Exception):
-                await communicator.disconnect()
+            await communicator.ensure_disconnected()
 
     def get_ws_headers(self) -> list[tuple[bytes, bytes]]:
         """Headers for new communicators; override to authenticate."""
