@@ -21,7 +21,7 @@ import os
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from channels_replay._asgi import MAX_DEPTH, find_protocol_router, wrapped_app
+from channels_replay._middleware_chain import MAX_DEPTH, find_protocol_router, wrapped_app
 from channels_replay.errors import RecorderError
 from channels_replay.recorder.middleware import RecorderMiddleware
 from channels_replay.recorder.session import RecordingSession

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from channels_replay._asgi import find_protocol_router
+from channels_replay._middleware_chain import find_protocol_router
 from channels_replay.errors import ConfigurationError
 
 __all__ = ["ApplicationNotFound", "find_websocket_application", "import_application"]
