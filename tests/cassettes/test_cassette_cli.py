@@ -11,13 +11,19 @@ import pytest
 from click.testing import CliRunner
 
 from channels_replay.cassettes import (
+    FORMAT_VERSION,
+    AcceptEvent,
     CassetteHeader,
     CassetteWriter,
+    ConnectEvent,
     Event,
+    ServerClose,
+    ServerFrame,
     detect_form,
     load_cassette,
 )
 from channels_replay.cli import main
+from channels_replay.signals import SignalNames
 
 BIN = Path(sys.executable).parent / "channels-replay"
 
@@ -49,9 +55,13 @@ def test_show_timeline(cassette: Path, events: list[Event]) -> None:
     assert code == 0
     assert err == ""
     lines = out.splitlines()
-    assert lines[0] == f"{cassette}: msgpack, format version 1"
+    assert lines[0] == f"{cassette}: msgpack, format version {FORMAT_VERSION}"
     assert "by channels-replay 0.1.0" in lines[1]
     assert "app example.asgi:application, server uvicorn 0.30, redacted: no" in lines[2]
+    assert lines[3] == (
+        "signal convention: the defaults (not recorded), action key 'action'; "
+        "authentication, complete, group_complete"
+    )
     body = [line for line in lines if line[:6].strip().isdigit()]
     assert len(body) == len(events)
     assert body[0].split() == [
@@ -71,7 +81,62 @@ def test_show_timeline(cassette: Path, events: list[Event]) -> None:
     assert "256 bytes 00 01 02" in body[5]
     assert body[7].split()[3:] == ["<-", "server_close", "code", "4001", "'bye'"]
     assert body[8].split()[3:] == ["->", "client_disconnect", "code", "1001"]
-    assert lines[-1] == f"{len(events)} event(s) on 2 connection(s)"
+    assert lines[-3] == f"{len(events)} event(s) on 2 connection(s)"
+    assert lines[-2] == "users: c1 alice, c1-b (no user)"
+    assert lines[-1] == (
+        "the cassette holds no signals at all: replay will go by recorded frame counts "
+        "and, in-process, by when the app is done"
+    )
+
+
+def test_show_a_v1_cassette_its_convention_users_and_signals() -> None:
+    v1 = Path(__file__).parent / "data" / "v1" / "chat.cassette"
+    code, out, err = _run("show", str(v1), "--width", "0")
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0] == f"{v1}: msgpack, format version 1, read as {FORMAT_VERSION}"
+    assert lines[3] == (
+        "signal convention: the defaults, action key 'action'; "
+        "authentication, complete, group_complete"
+    )
+    assert lines[-3:] == [
+        "20 event(s) on 2 connection(s)",
+        "users: c1 alice, c2 bob",
+        "signals held: authentication 2, complete 2, group_complete 4",
+    ]
+    _, out, _ = _run("show", str(v1), "--conn", "c2")  # the whole cassette's, still
+    assert out.splitlines()[-2:] == lines[-2:]
+
+
+def test_show_a_custom_convention_and_a_refusal(tmp_path: Path) -> None:
+    names = SignalNames(action_key="type", authentication="hi", complete="done")
+    path = tmp_path / "custom.jsonl"
+    with CassetteWriter(path, CassetteHeader(signals=names)) as writer:
+        writer.write(ConnectEvent(seq=0, conn="c1", t=0.0, path="/ws/", user="carol"))
+        writer.write(AcceptEvent(seq=1, conn="c1", t=0.1))
+        writer.write(ServerFrame(seq=2, conn="c1", t=0.2, text='{"type":"hi","payload":1}'))
+        writer.write(ServerFrame(seq=3, conn="c1", t=0.3, text='{"action":"complete"}'))
+        writer.write(ServerFrame(seq=4, conn="c1", t=0.4, text='{"type":"done"}'))
+        writer.write(ConnectEvent(seq=5, conn="c2", t=0.5, path="/ws/"))
+        writer.write(ServerClose(seq=6, conn="c2", t=0.6, code=1006, reason="nope", status=401))
+    code, out, _ = _run("show", str(path), "--width", "0")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == f"{path}: jsonl, format version {FORMAT_VERSION}"
+    assert lines[3] == (
+        "signal convention: action key 'type'; authentication 'hi', complete 'done', "
+        "group_complete 'group_complete'"
+    )
+    body = [line for line in lines if line[:6].strip().isdigit()]
+    assert body[2].split()[3:] == ["<-", "server_frame", "hi", "1"]
+    assert body[4].split()[3:] == ["<-", "server_frame", "done"]
+    assert body[6].split()[3:] == [
+        "<-", "server_close", "refused:", "HTTP", "401,", "code", "1006", "'nope'"
+    ]  # fmt: skip
+    assert lines[-2:] == [
+        "users: c1 carol, c2 (no user)",
+        "signals held: authentication 1, complete 1, group_complete 0",
+    ]
 
 
 def test_show_cuts_lines_to_the_width(cassette: Path) -> None:
@@ -84,7 +149,7 @@ def test_show_filters_a_connection(cassette: Path) -> None:
     _, out, _ = _run("show", str(cassette), "--conn", "c1-b")
     body = [line for line in out.splitlines() if line[:6].strip().isdigit()]
     assert [line.split()[0] for line in body] == ["9", "10", "11"]
-    assert out.splitlines()[-1] == "3 event(s) on connection c1-b"
+    assert out.splitlines()[-3] == "3 event(s) on connection c1-b"
     _, out, _ = _run("show", str(cassette), "--conn", "nobody")
     assert "no events of connection 'nobody' (connections: c1, c1-b)" in out
 

@@ -94,8 +94,8 @@ async def test_the_proxy_records_the_sessions_it_relays(
         ("c2", "accept"),
         ("c2", "server_frame"),
     ]
-    closes = [(e.conn, e.code) for e in cassette.events if isinstance(e, ServerClose)]
-    assert closes == [("c3", 4001), ("c4", 1000)]
+    closes = [(e.conn, e.code, e.status) for e in cassette.events if isinstance(e, ServerClose)]
+    assert closes == [("c3", 4001, None), ("c4", 1006, 500)]  # c4: refused with HTTP 500
     assert [k for c, k in kinds if c == "c4"] == ["connect", "server_close"]
     raw = out.read_bytes()
     assert ALICE_TOKEN.encode() not in raw

@@ -25,6 +25,7 @@ from channels_replay.cassettes._writer import FILE_MODE, CassetteWriter, form_fo
 from channels_replay.cassettes.model import (
     FORMAT_NAME,
     FORMAT_VERSION,
+    REFUSAL_CODE,
     AcceptEvent,
     Cassette,
     CassetteHeader,
@@ -55,6 +56,7 @@ __all__ = [
     "FORMAT_NAME",
     "FORMAT_VERSION",
     "MAX_RECORD_BYTES",
+    "REFUSAL_CODE",
     "AcceptEvent",
     "Cassette",
     "CassetteForm",

@@ -2,7 +2,7 @@
 
 Header and end records are msgpack maps with full names (the header must stay readable
 by any version, see `migrations`). Events, the bulk of a cassette, are positional arrays
-(format version 1 layout):
+(format version 2 layout):
 
     [code, seq, t, conn, <fields of the kind>]
 
@@ -10,8 +10,14 @@ by any version, see `migrations`). Events, the bulk of a cassette, are positiona
     2 accept             subprotocol
     3 client_frame       payload: a msgpack str is a text frame, a msgpack bin a bytes frame
     4 server_frame       payload
-    5 server_close       code, reason
+    5 server_close       code, reason[, status]
     6 client_disconnect  code
+
+A field in brackets is optional and trailing: it is written only when it is not None
+(`status` only for a refused handshake), so the arrays of ordinary events keep their
+size. The layout is per format version (`LAYOUTS`): version 1 is the same without
+`status`. The reader expands an array with the layout of the file's own version, and
+the migrations (see `migrations`) take the named record from there.
 
 Two back-references keep repeated values out of the stream; both only point backwards,
 so a cut stream stays readable up to the cut:
@@ -37,6 +43,7 @@ import msgpack
 
 from channels_replay.cassettes._problems import RecordProblem
 from channels_replay.cassettes.model import (
+    FORMAT_VERSION,
     AcceptEvent,
     ClientDisconnect,
     ClientFrame,
@@ -47,6 +54,7 @@ from channels_replay.cassettes.model import (
 )
 
 __all__ = [
+    "LAYOUTS",
     "MAX_CONTAINER_LEN",
     "MAX_RECORD_BYTES",
     "MAX_SHARED_PAYLOAD",
@@ -78,14 +86,25 @@ _KIND_CODES = {
     "client_disconnect": 6,
 }
 _KINDS_BY_CODE = {code: kind for kind, code in _KIND_CODES.items()}
-_FIELDS_BY_CODE: dict[int, tuple[str, ...]] = {
-    1: ("path", "query_string", "headers", "subprotocols", "client", "user"),
-    2: ("subprotocol",),
-    3: ("payload",),
-    4: ("payload",),
-    5: ("code", "reason"),
-    6: ("code",),
+Layout = dict[int, tuple[tuple[str, ...], tuple[str, ...]]]
+"""Event code -> (the fields after `conn`, the optional trailing fields after those)."""
+_V1_LAYOUT: Layout = {
+    1: (("path", "query_string", "headers", "subprotocols", "client", "user"), ()),
+    2: (("subprotocol",), ()),
+    3: (("payload",), ()),
+    4: (("payload",), ()),
+    5: (("code", "reason"), ()),
+    6: (("code",), ()),
 }
+LAYOUTS: dict[int, Layout] = {
+    1: _V1_LAYOUT,
+    2: {**_V1_LAYOUT, 5: (("code", "reason"), ("status",))},
+}
+"""The event arrays of each format version that has them (version 0 stored maps).
+
+When a format version changes an array, add its layout here and keep the older ones:
+files of every older version are expanded with their own layout before migration.
+"""
 
 
 def is_msgpack_map_start(byte: int) -> bool:
@@ -121,7 +140,10 @@ def _server_frame_row(event: ServerFrame, conn: str | int) -> list[Any]:
 
 
 def _server_close_row(event: ServerClose, conn: str | int) -> list[Any]:
-    return [5, event.seq, event.t, conn, event.code, event.reason]
+    row = [5, event.seq, event.t, conn, event.code, event.reason]
+    if event.status is not None:  # a refused handshake; ordinary closes stay 6 long
+        row.append(event.status)
+    return row
 
 
 def _client_disconnect_row(event: ClientDisconnect, conn: str | int) -> list[Any]:
@@ -213,25 +235,44 @@ class MsgpackEncoder:
 
 
 class MsgpackEventDecoder:
-    """Turns compact event arrays back into named records; remembers the connection ids."""
+    """Turns compact event arrays back into named records; remembers the connection ids.
 
-    def __init__(self) -> None:
+    `version` is the format version of the file: its arrays are expanded with that
+    version's layout (`LAYOUTS`), into the named records of that version.
+    """
+
+    def __init__(self, version: int = FORMAT_VERSION) -> None:
+        self.version = version
+        self._layout = LAYOUTS.get(version)
         self._conns: list[str] = []
         self._known: set[str] = set()
         self._window: deque[str | bytes | None] = deque(maxlen=PAYLOAD_WINDOW)
 
     def event(self, row: list[Any]) -> dict[str, Any]:
         """The named record of a compact array; `RecordProblem` when its shape is wrong."""
-        code = row[0] if row else None
-        fields = _FIELDS_BY_CODE.get(code) if type(code) is int else None
-        if fields is None:
-            raise RecordProblem(f"unknown event code {code!r} (known codes: 1 to 6)")
-        if len(row) != 4 + len(fields):
-            kind = _KINDS_BY_CODE[code]  # type: ignore[index]
+        layout = self._layout
+        if layout is None:
             raise RecordProblem(
-                f"a {kind} record has {4 + len(fields)} fields "
-                f"(code, seq, t, conn, {', '.join(fields)}), this one has {len(row)}"
+                f"an event array where a record map belongs (format version {self.version} "
+                "stores events as maps)"
             )
+        code = row[0] if row else None
+        shape = layout.get(code) if type(code) is int else None
+        if shape is None:
+            raise RecordProblem(f"unknown event code {code!r} (known codes: 1 to 6)")
+        fields, optional = shape
+        if not 4 + len(fields) <= len(row) <= 4 + len(fields) + len(optional):
+            kind = _KINDS_BY_CODE[code]  # type: ignore[index]
+            names = ", ".join(fields) + "".join(f"[, {name}]" for name in optional)
+            counts = f"{4 + len(fields)}" + (
+                f" to {4 + len(fields) + len(optional)}" if optional else ""
+            )
+            raise RecordProblem(
+                f"a {kind} record has {counts} fields "
+                f"(code, seq, t, conn, {names}), this one has {len(row)}"
+            )
+        if optional:
+            fields += optional[: len(row) - 4 - len(fields)]
         kind = _KINDS_BY_CODE[code]  # type: ignore[index]
         record: dict[str, Any] = {
             "seq": row[1],

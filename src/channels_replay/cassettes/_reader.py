@@ -38,8 +38,8 @@ from channels_replay.cassettes._records import (
 )
 from channels_replay.cassettes.migrations import (
     OLDEST_READABLE_VERSION,
+    Migrator,
     can_migrate,
-    migrate_record,
 )
 from channels_replay.cassettes.model import FORMAT_NAME, FORMAT_VERSION, CassetteHeader, Event
 from channels_replay.errors import CassetteError
@@ -147,6 +147,7 @@ class CassetteReader:
             )
             self.source_version = FORMAT_VERSION
             """The format version the file was written in (its records are migrated)."""
+            self._migrator: Migrator | None = None
             self.header: CassetteHeader = self._read_header()
             """The cassette's header (migrated to the current format version)."""
         except BaseException:
@@ -196,6 +197,9 @@ class CassetteReader:
                 "with an older release of channels-replay first"
             )
         self.source_version = version
+        if version != FORMAT_VERSION:
+            # one chain for the whole file: a migration may keep state across its records
+            self._migrator = Migrator(version)
         try:
             header = record_to_header(self._migrate(raw))
             json.dumps(header.model_dump(mode="json"))
@@ -206,10 +210,10 @@ class CassetteReader:
         return header
 
     def _migrate(self, record: dict[str, Any]) -> dict[str, Any]:
-        if self.source_version == FORMAT_VERSION:
+        if self._migrator is None:
             return record
         try:
-            return migrate_record(record, self.source_version)
+            return self._migrator(record)
         except Exception as exc:  # a migration meeting a record it does not expect
             raise RecordProblem(
                 f"cannot migrate this record from format version {self.source_version}: "
@@ -227,8 +231,10 @@ class CassetteReader:
 
     def _events(self) -> Iterator[Event]:
         records = self._records
-        decoder = MsgpackEventDecoder() if self.form == "msgpack" else None
-        migrate = self.source_version != FORMAT_VERSION
+        # Arrays are expanded with the layout of the file's own version, then migrated:
+        # expanding an old file's arrays with today's layout would misread them.
+        decoder = MsgpackEventDecoder(self.source_version) if self.form == "msgpack" else None
+        migrate = self._migrator is not None
         last_seq = -1
         count = 0
         try:
@@ -238,7 +244,7 @@ class CassetteReader:
                     if raw is None:
                         break
                     if type(raw) is list:
-                        if decoder is None or self.source_version < 1:
+                        if decoder is None:
                             raise RecordProblem("an event array where a record map belongs")
                         record = decoder.event(raw)
                     elif type(raw) is dict:

@@ -118,6 +118,8 @@ def _server_close(event: ServerClose) -> dict[str, Any]:
     }
     if event.reason is not None:
         record["reason"] = event.reason
+    if event.status is not None:
+        record["status"] = event.status
     return record
 
 

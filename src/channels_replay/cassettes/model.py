@@ -12,9 +12,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from channels_replay.asgi import ABNORMAL_CLOSURE
+from channels_replay.signals import SignalNames
+
 __all__ = [
     "FORMAT_NAME",
     "FORMAT_VERSION",
+    "REFUSAL_CODE",
     "AcceptEvent",
     "Cassette",
     "CassetteHeader",
@@ -27,7 +31,9 @@ __all__ = [
 ]
 
 FORMAT_NAME = "channels-replay-cassette"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+REFUSAL_CODE = ABNORMAL_CLOSURE
+"""The close code of a refused handshake: what a client observes (no close frame came)."""
 
 
 class _Record(BaseModel):
@@ -47,6 +53,10 @@ class CassetteHeader(_Record):
     """The server that ran it, e.g. `uvicorn 0.54.0`."""
     redacted: bool = True
     """Whether secrets were redacted at record time."""
+    signals: SignalNames | None = None
+    """The signal convention in force when the cassette was recorded (the app's action key
+    and signal names); None where it is unknown, which `Cassette.signal_names` reads as the
+    defaults. Every cassette of format version 1 was recorded with the defaults."""
     noise: list[dict[str, Any]] = Field(default_factory=list)
     """Noise rules stored with the cassette (see `channels_replay.replay`)."""
     metadata: dict[str, Any] = Field(default_factory=dict)
@@ -102,11 +112,24 @@ class ServerFrame(_FrameBase):
 
 
 class ServerClose(_EventBase):
-    """The server closed the connection (before accept: it rejected it)."""
+    """The server closed the connection, or refused its handshake (`status` set).
+
+    A refusal is an HTTP response instead of the handshake's 101: an ASGI
+    `websocket.close` before `websocket.accept` (HTTP 403), or a
+    `websocket.http.response.start` (its status). The client then sees no close frame,
+    so `code` is 1006 (`REFUSAL_CODE`) and `reason` None or the response body's text.
+    """
 
     kind: Literal["server_close"] = "server_close"
     code: int = 1000
     reason: str | None = None
+    status: int | None = Field(default=None, ge=100, le=599)
+    """The HTTP status of a refused handshake; None for a close of an accepted connection."""
+
+    @property
+    def refused(self) -> bool:
+        """Whether the server refused the handshake (answered with an HTTP response)."""
+        return self.status is not None
 
 
 class ClientDisconnect(_EventBase):
@@ -133,6 +156,10 @@ class Cassette(BaseModel):
     """False when the recording was cut (crash, kill -9) and the reader found no end record."""
     problem: str | None = None
     """What the reader found missing or cut, where `complete` is False."""
+
+    def signal_names(self) -> SignalNames:
+        """The signal convention the cassette was recorded with (the defaults when unknown)."""
+        return self.header.signals if self.header.signals is not None else SignalNames()
 
     def connections(self) -> list[str]:
         """Connection ids in the order they first appear."""

@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, cast
@@ -42,13 +43,23 @@ from channels_replay.cassettes.redaction import (
     Redactor,
 )
 from channels_replay.cli._group import main
+from channels_replay.signals import SignalKind, SignalNames, count_signals
 
-__all__ = ["convert", "redact", "show"]
+__all__ = ["convert", "no_signals_note", "redact", "show"]
 
 _EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 _NEW_FILE = click.Path(dir_okay=False, writable=True, path_type=Path)
 _FORM = click.Choice(["msgpack", "jsonl"])
 _CLIENT_TO_SERVER = (ConnectEvent, ClientFrame, ClientDisconnect)
+_SIGNAL_KINDS: tuple[SignalKind, ...] = ("authentication", "complete", "group_complete")
+
+
+def no_signals_note(what: str = "the cassette holds") -> str:
+    """What it means for replay that a recording holds no signal frames at all."""
+    return (
+        f"{what} no signals at all: replay will go by recorded frame counts and, "
+        "in-process, by when the app is done"
+    )
 
 
 @main.command()
@@ -65,7 +76,9 @@ def show(cassette: Path, as_json: bool, conn: str | None, width: int | None) -> 
     """Print a cassette as a timeline, one line per event.
 
     Columns: seq, time offset, connection, direction (-> client to server, <- server to
-    client), kind, and what was sent (a JSON frame's action and payload).
+    client), kind, and what was sent (a JSON frame's action and payload). The header
+    says which signal convention the cassette was recorded with; the end, each
+    connection's user and how many signals the cassette holds.
     """
     if width is None:
         width = shutil.get_terminal_size((120, 24)).columns
@@ -84,25 +97,63 @@ def show(cassette: Path, as_json: bool, conn: str | None, width: int | None) -> 
 def _timeline(reader: CassetteReader, conn: str | None) -> Iterator[str]:
     yield from _header_lines(reader, reader.header)
     yield f"{'seq':>6}  {'t':>9}  {'conn':<8} dir  {'kind':<17} detail"
+    names = _signal_names(reader.header)
     shown = 0
-    connections: dict[str, None] = {}
+    connections: dict[str, str | None] = {}  # conn -> the user of its connect event
+    signals: Counter[SignalKind] = Counter()
     for event in reader:
-        connections.setdefault(event.conn, None)
+        if isinstance(event, ConnectEvent):
+            connections[event.conn] = event.user
+        else:
+            connections.setdefault(event.conn, None)
+        if isinstance(event, ServerFrame) and event.text is not None:
+            signals.update(count_signals((event.text,), names))
         if conn is not None and event.conn != conn:
             continue
         shown += 1
-        yield _event_line(event)
+        yield _event_line(event, names.action_key)
     on = f"connection {conn}" if conn is not None else f"{len(connections)} connection(s)"
     yield f"{shown} event(s) on {on}"
     if conn is not None and conn not in connections:
         known = ", ".join(connections) or "none"
         yield f"no events of connection {conn!r} (connections: {known})"
+    if connections:
+        users = (f"{name} {user or '(no user)'}" for name, user in connections.items())
+        yield f"users: {', '.join(users)}"
+    if signals:
+        held = ", ".join(f"{kind} {signals[kind]}" for kind in _SIGNAL_KINDS)
+        yield f"signals held: {held}"
+    else:
+        yield no_signals_note()
+
+
+def _signal_names(header: CassetteHeader) -> SignalNames:
+    return header.signals if header.signals is not None else SignalNames()
+
+
+def _convention(header: CassetteHeader) -> str:
+    """The signal convention the cassette was recorded with, on one line."""
+    names = _signal_names(header)
+    if names == SignalNames():
+        which = "the defaults" if header.signals is not None else "the defaults (not recorded)"
+        return (
+            f"signal convention: {which}, action key {names.action_key!r}; "
+            f"{', '.join(_SIGNAL_KINDS)}"
+        )
+    return (
+        f"signal convention: action key {names.action_key!r}; authentication "
+        f"{names.authentication!r}, complete {names.complete!r}, "
+        f"group_complete {names.group_complete!r}"
+    )
 
 
 def _header_lines(reader: CassetteReader, header: CassetteHeader) -> Iterator[str]:
     created = header.created_at.strftime("%Y-%m-%d %H:%M:%S %Z").strip()
     by = f" by channels-replay {header.library_version}" if header.library_version else ""
-    yield f"{reader.name}: {reader.form}, format version {reader.source_version}"
+    version = f"format version {reader.source_version}"
+    if reader.source_version != header.version:
+        version += f", read as {header.version}"
+    yield f"{reader.name}: {reader.form}, {version}"
     yield f"recorded {created}{by}"
     details = [f"app {header.app}" if header.app else ""]
     details.append(f"server {header.server}" if header.server else "")
@@ -110,41 +161,44 @@ def _header_lines(reader: CassetteReader, header: CassetteHeader) -> Iterator[st
     if header.noise:
         details.append(f"{len(header.noise)} noise rule(s)")
     yield ", ".join(detail for detail in details if detail)
+    yield _convention(header)
 
 
-def _event_line(event: Event) -> str:
+def _event_line(event: Event, action_key: str) -> str:
     arrow = "->" if isinstance(event, _CLIENT_TO_SERVER) else "<-"
     conn = event.conn if len(event.conn) <= 8 else event.conn[:7] + "~"
     line = f"{event.seq:>6}  {event.t:>8.3f}s  {conn:<8} {arrow}   {event.kind:<17} "
-    return (line + _detail(event)).rstrip()
+    return (line + _detail(event, action_key)).rstrip()
 
 
-def _detail(event: Event) -> str:
+def _detail(event: Event, action_key: str) -> str:
     if isinstance(event, ClientFrame | ServerFrame):
         if event.data is not None:
             return f"{len(event.data)} bytes {event.data[:16].hex(' ')}"
-        return _describe_text(event.text or "")
+        return _describe_text(event.text or "", action_key)
     if isinstance(event, ConnectEvent):
         target = event.path + (f"?{event.query_string}" if event.query_string else "")
         extras = [f"[{', '.join(event.subprotocols)}]" if event.subprotocols else ""]
         extras.append(f"user={event.user}" if event.user else "")
         return " ".join([target, *filter(None, extras)])
     if isinstance(event, ServerClose):
-        return f"code {event.code}" + (f" {event.reason!r}" if event.reason else "")
+        refused = f"refused: HTTP {event.status}, " if event.status is not None else ""
+        return f"{refused}code {event.code}" + (f" {event.reason!r}" if event.reason else "")
     if isinstance(event, ClientDisconnect):
         return f"code {event.code}"
     return event.subprotocol or ""
 
 
-def _describe_text(text: str) -> str:
+def _describe_text(text: str, action_key: str) -> str:
     try:
         document = json.loads(text)
     except ValueError:
         return repr(text)
-    if isinstance(document, dict) and isinstance(document.get("action"), str):
-        rest = {key: value for key, value in document.items() if key != "action"}
+    if isinstance(document, dict) and isinstance(document.get(action_key), str):
+        action: str = document[action_key]
+        rest = {key: value for key, value in document.items() if key != action_key}
         body = rest.get("payload") if set(rest) == {"payload"} else rest
-        return f"{document['action']} {_compact(body)}" if rest else document["action"]
+        return f"{action} {_compact(body)}" if rest else action
     return _compact(document)
 
 

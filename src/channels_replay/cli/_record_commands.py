@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from channels_replay.cli._cassette_commands import no_signals_note
 from channels_replay.cli._group import main
 from channels_replay.errors import RecorderError
 from channels_replay.recorder.proxy import run_proxy
@@ -20,7 +21,7 @@ from channels_replay.recorder.server import (
     serve_recording,
     server_label,
 )
-from channels_replay.recorder.session import RecordingSession
+from channels_replay.recorder.session import RecordingSession, RecordingSummary
 from channels_replay.testing.discovery import import_application
 
 __all__ = ["proxy", "record"]
@@ -92,7 +93,15 @@ def record(
     summary = serve_recording(
         application, session, host=host, port=port, ws=ws, on_listening=announce
     )
+    _echo_summary(summary)
+
+
+def _echo_summary(summary: RecordingSummary) -> None:
+    """The summary, and one warning line when the cassette(s) hold no signal at all."""
     click.echo(f"channels-replay: {summary.describe()}")
+    if summary.files and not summary.signals:
+        note = no_signals_note("the recording holds")
+        click.secho(f"channels-replay: warning: {note}", err=True, fg="yellow")
 
 
 def _host_port(listen: str) -> tuple[str, int]:
@@ -150,4 +159,4 @@ def proxy(
         click.echo(f"channels-replay: recording to {out}; Ctrl-C to stop and save")
 
     summary = run_proxy(target, session, host=host, port=port, on_listening=announce)
-    click.echo(f"channels-replay: {summary.describe()}")
+    _echo_summary(summary)

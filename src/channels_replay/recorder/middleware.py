@@ -18,6 +18,7 @@ import os
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from channels_replay.asgi import ConnectionTranslation, Translated, connect_fields
 from channels_replay.cassettes import Redactor
 from channels_replay.errors import RecorderError
 from channels_replay.recorder.session import (
@@ -35,11 +36,6 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 logger = logging.getLogger("channels_replay.recorder")
-
-_APP_FAILED_CODE = 1011
-"""Close code recorded when the application raised: what servers send the client then."""
-_ABNORMAL_CLOSURE = 1006
-"""Disconnect code recorded when sending failed because the client was gone."""
 
 
 class RecorderMiddleware:
@@ -102,11 +98,7 @@ class RecorderMiddleware:
         try:
             await self.app(scope, tap.receive, tap.send)
         except Exception as exc:
-            if not tap.closed:
-                tap.closed = True
-                recording.server_close(
-                    _APP_FAILED_CODE, f"the application raised {type(exc).__name__}"
-                )
+            tap.record(tap.translation.app_failed(exc))
             raise
         finally:
             recording.end()
@@ -117,24 +109,12 @@ def _start(session: RecordingSession, scope: Scope) -> ConnectionRecording | Non
     if not session.recording:
         return None
     try:
-        client = scope.get("client")
-        fields: dict[str, Any] = {
-            "path": str(scope.get("path", "")),
-            "query_string": _text(scope.get("query_string", b"")),
-            "headers": [(_text(name), _text(value)) for name, value in scope.get("headers", ())],
-            "subprotocols": [str(protocol) for protocol in scope.get("subprotocols", ())],
-            "client": (str(client[0]), int(client[1])) if client else None,
-            "user": _identity(scope),
-        }
+        fields = connect_fields(scope)
+        fields["user"] = _identity(scope)
     except Exception:  # a scope this odd is the server's business, not the recorder's
         logger.debug("channels-replay: not recording a connection with scope %r", scope)
         return None
     return session.connect(**fields)
-
-
-def _text(value: bytes | str) -> str:
-    """ASGI byte strings (headers, query string) as text, byte for byte (latin-1)."""
-    return value.decode("latin-1") if isinstance(value, bytes | bytearray) else str(value)
 
 
 def _identity(scope: Scope) -> str | None:
@@ -157,56 +137,32 @@ def _identity(scope: Scope) -> str | None:
 
 
 class _Tap:
-    """The wrapped `receive` and `send` of one connection: report, then pass on unchanged."""
+    """The wrapped `receive` and `send` of one connection: report, then pass on unchanged.
 
-    __slots__ = ("_receive", "_recording", "_send", "closed")
+    What each message means for the cassette is `channels_replay.asgi`'s to say.
+    """
+
+    __slots__ = ("_receive", "_recording", "_send", "translation")
 
     def __init__(self, recording: ConnectionRecording, receive: Receive, send: Send) -> None:
         self._recording = recording
         self._receive = receive
         self._send = send
-        self.closed = False
-        """Whether the server has closed (or refused) the connection."""
+        self.translation = ConnectionTranslation()
+
+    def record(self, translated: Translated | None) -> None:
+        if translated is not None:
+            self._recording.record(translated)
 
     async def receive(self) -> Message:
         message = await self._receive()
-        kind = message.get("type")
-        if kind == "websocket.receive":
-            text = message.get("text")
-            if text is not None:
-                self._recording.client_frame(text, None)
-            else:
-                self._recording.client_frame(None, bytes(message.get("bytes") or b""))
-        elif kind == "websocket.disconnect" and not self.closed:
-            # after the server's own close, a disconnect only completes its handshake
-            self.closed = True
-            self._recording.client_disconnect(int(message.get("code", 1005)))
+        self.record(self.translation.from_client(message))
         return message
 
     async def send(self, message: Message) -> None:
-        kind = message.get("type")
-        if kind == "websocket.send":
-            text = message.get("text")
-            if text is not None:
-                self._recording.server_frame(text, None)
-            else:
-                self._recording.server_frame(None, bytes(message.get("bytes") or b""))
-        elif kind == "websocket.accept":
-            self._recording.accept(message.get("subprotocol"))
-        elif kind == "websocket.close":
-            if not self.closed:
-                self.closed = True
-                self._recording.server_close(
-                    int(message.get("code", 1000)), message.get("reason") or None
-                )
-        elif kind == "websocket.http.response.start" and not self.closed:
-            self.closed = True
-            status = message.get("status")
-            self._recording.server_close(1000, f"denied with an HTTP {status} response")
+        self.record(self.translation.from_server(message))
         try:
             await self._send(message)
         except OSError:  # e.g. uvicorn's ClientDisconnected: the client is already gone
-            if not self.closed:
-                self.closed = True
-                self._recording.client_disconnect(_ABNORMAL_CLOSURE)
+            self.record(self.translation.client_gone())
             raise

@@ -27,6 +27,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 from websockets.http11 import Request, Response
 from websockets.typing import Subprotocol
 
+from channels_replay.asgi import ConnectionTranslation, Translated, refused
 from channels_replay.errors import RecorderError
 from channels_replay.recorder.session import (
     ConnectionRecording,
@@ -57,13 +58,52 @@ _GOING_AWAY = 1001
 _CONNECT_TIMEOUT = 10.0
 
 
-class _Link:
-    """One proxied connection: the upstream connection and the recording."""
+_UNREACHABLE_STATUS = 502
 
-    __slots__ = ("recording", "upstream")
 
-    def __init__(self, recording: ConnectionRecording | None, upstream: ClientConnection) -> None:
+class _Tap:
+    """What one proxied connection records: websockets events, as ASGI would say them.
+
+    The proxy sees frames and closes, not ASGI messages; it states each as the
+    matching ASGI message, so that `channels_replay.asgi` decides what is recorded,
+    as for the middleware.
+    """
+
+    __slots__ = ("recording", "translation")
+
+    def __init__(self, recording: ConnectionRecording | None) -> None:
         self.recording = recording
+        self.translation = ConnectionTranslation()
+
+    @property
+    def ended(self) -> bool:
+        return self.translation.ended
+
+    def record(self, translated: Translated | None) -> None:
+        if translated is not None and self.recording is not None:
+            self.recording.record(translated)
+
+    def frame(self, message: str | bytes, *, from_client: bool) -> None:
+        if self.recording is None:
+            return
+        payload = {"text": message} if isinstance(message, str) else {"bytes": bytes(message)}
+        if from_client:
+            self.record(self.translation.from_client({"type": "websocket.receive", **payload}))
+        else:
+            self.record(self.translation.from_server({"type": "websocket.send", **payload}))
+
+    def end(self) -> None:
+        if self.recording is not None:
+            self.recording.end()
+
+
+class _Link:
+    """One proxied connection: the upstream connection and what it records."""
+
+    __slots__ = ("tap", "upstream")
+
+    def __init__(self, tap: _Tap, upstream: ClientConnection) -> None:
+        self.tap = tap
         self.upstream = upstream
 
 
@@ -134,6 +174,7 @@ class RecordingProxy:
             client=(str(remote[0]), int(remote[1])) if remote else None,
             user=None,
         )
+        tap = _Tap(recording)
         forwarded = [(name, value) for name, value in headers if name not in _HANDSHAKE_HEADERS]
         try:
             upstream = await connect(
@@ -145,17 +186,20 @@ class RecordingProxy:
             )
         except InvalidStatus as exc:
             status = exc.response.status_code
-            if recording is not None:
-                recording.server_close(1000, f"denied with an HTTP {status} response")
-                recording.end()
-            return connection.respond(status, exc.response.body.decode("utf-8", "replace"))
+            body = exc.response.body.decode("utf-8", "replace")
+            tap.translation.ended = True
+            tap.record(refused(status))
+            tap.end()
+            return connection.respond(status, body)
         except (OSError, InvalidHandshake, TimeoutError) as exc:
             logger.warning("channels-replay proxy: cannot reach %s: %s", self.target, exc)
-            if recording is not None:
-                recording.server_close(1011, f"the proxy could not reach the target: {exc}")
-                recording.end()
-            return connection.respond(502, f"the target {self.target} is unreachable\n")
-        self._links[id(connection)] = _Link(recording, upstream)
+            tap.translation.ended = True
+            tap.record(refused(_UNREACHABLE_STATUS))
+            tap.end()
+            return connection.respond(
+                _UNREACHABLE_STATUS, f"the target {self.target} is unreachable\n"
+            )
+        self._links[id(connection)] = _Link(tap, upstream)
         return None
 
     def _upstream_subprotocol(
@@ -168,22 +212,28 @@ class RecordingProxy:
         link = self._links.get(id(connection))
         if link is None:  # pragma: no cover - the handshake was refused
             return
-        recording, upstream = link.recording, link.upstream
-        if recording is not None:
-            recording.accept(upstream.subprotocol)
-        to_server = asyncio.create_task(self._pump(connection, upstream, recording, True))
-        to_client = asyncio.create_task(self._pump(upstream, connection, recording, False))
+        tap, upstream = link.tap, link.upstream
+        tap.record(
+            tap.translation.from_server(
+                {"type": "websocket.accept", "subprotocol": upstream.subprotocol}
+            )
+        )
+        to_server = asyncio.create_task(self._pump(connection, upstream, tap, True))
+        to_client = asyncio.create_task(self._pump(upstream, connection, tap, False))
         try:
             done, _ = await asyncio.wait(
                 {to_server, to_client}, return_when=asyncio.FIRST_COMPLETED
             )
-            if recording is not None and not recording.finished:
-                if to_server in done:  # the client went away
-                    recording.client_disconnect(connection.close_code or 1005)
-                else:
-                    recording.server_close(
-                        upstream.close_code or 1005, upstream.close_reason or None
-                    )
+            if to_server in done:  # the client went away
+                message = {"type": "websocket.disconnect", "code": connection.close_code}
+                tap.record(tap.translation.from_client(message))
+            else:
+                message = {
+                    "type": "websocket.close",
+                    "code": upstream.close_code,
+                    "reason": upstream.close_reason,
+                }
+                tap.record(tap.translation.from_server(message))
             await self._close_pair(connection, upstream)
             for task in (to_server, to_client):
                 task.cancel()
@@ -191,30 +241,26 @@ class RecordingProxy:
                     await task
         finally:
             self._links.pop(id(connection), None)
-            if recording is not None:
-                recording.end()
+            tap.end()
 
     @staticmethod
-    async def _pump(
-        source: Any, sink: Any, recording: ConnectionRecording | None, from_client: bool
-    ) -> None:
+    async def _pump(source: Any, sink: Any, tap: _Tap, from_client: bool) -> None:
         """Relay frames from `source` to `sink` until `source` closes, recording each."""
         with contextlib.suppress(ConnectionClosed):
             async for message in source:
-                if recording is not None:
-                    text = message if isinstance(message, str) else None
-                    data = None if text is not None else bytes(message)
-                    if from_client:
-                        recording.client_frame(text, data)
-                    else:
-                        recording.server_frame(text, data)
+                tap.frame(message, from_client=from_client)
                 await sink.send(message)
 
     @staticmethod
     async def _close_pair(downstream: ServerConnection, upstream: ClientConnection) -> None:
         """Pass the close on: the code and reason one side sent go to the other."""
         if downstream.close_code is not None and upstream.close_code is None:
-            await upstream.close(downstream.close_code, downstream.close_reason or "")
+            code = downstream.close_code
+            # 1005 and 1006 are never sent: a browser's close without a code stays one.
+            if code in (1005, 1006):
+                await upstream.close()
+            else:
+                await upstream.close(code, downstream.close_reason or "")
         elif upstream.close_code is not None and downstream.close_code is None:
             code = upstream.close_code
             await downstream.close(
@@ -224,8 +270,8 @@ class RecordingProxy:
     async def _close_links(self) -> None:
         """At shutdown: every open connection ends as if its client went away (1001)."""
         for connection_id, link in list(self._links.items()):
-            if link.recording is not None and not link.recording.finished:
-                link.recording.client_disconnect(_GOING_AWAY)
+            message = {"type": "websocket.disconnect", "code": _GOING_AWAY}
+            link.tap.record(link.tap.translation.from_client(message))
             with contextlib.suppress(Exception):
                 await link.upstream.close(_GOING_AWAY, "recording proxy stopped")
             self._links.pop(connection_id, None)

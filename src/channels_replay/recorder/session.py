@@ -30,14 +30,15 @@ import logging
 import os
 import threading
 import time
-from collections import deque
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections import Counter, deque
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
 from channels_replay import __version__
+from channels_replay.asgi import Translated
 from channels_replay.cassettes import (
     AcceptEvent,
     CassetteHeader,
@@ -53,6 +54,8 @@ from channels_replay.cassettes import (
 from channels_replay.recorder._events import make_event
 from channels_replay.recorder._files import BatchedFile, CassettePaths
 from channels_replay.recorder._options import check_recording_allowed, resolve_redactor
+from channels_replay.settings import replay_settings
+from channels_replay.signals import SignalKind, SignalNames
 
 __all__ = ["FLUSH_DELAY", "ConnectionRecording", "RecordingSession", "RecordingSummary"]
 
@@ -64,6 +67,9 @@ _monotonic = time.monotonic
 _running_loop = asyncio.get_running_loop
 _MAX_PENDING = 2000
 """More captured events than this are written at once, whatever the delay."""
+_REMEMBERED_TEXT = 256
+_REMEMBERED_TEXTS = 256
+"""The signal counter remembers the kind of at most this many texts of at most that length."""
 
 _KINDS: dict[type, str] = {
     ConnectEvent: "connect",
@@ -85,6 +91,8 @@ class RecordingSummary:
     files: tuple[Path, ...]
     problem: str | None = None
     """Why recording stopped early, when it did (the cassette is then incomplete)."""
+    signals: Mapping[SignalKind, int] = field(default_factory=dict)
+    """How many server frames of each signal kind were recorded (none: the app sends none)."""
 
     def describe(self) -> str:
         """One or two lines for a person: counts and where the cassette went."""
@@ -131,10 +139,21 @@ _Pending = tuple[_Cassette, type | None, str, dict[str, Any] | None]
 """A captured event: its cassette, class (None: close that cassette), conn and fields."""
 
 
+_EVENT_CLASSES: dict[str, type] = {
+    "accept": AcceptEvent,
+    "client_frame": ClientFrame,
+    "server_frame": ServerFrame,
+    "server_close": ServerClose,
+    "client_disconnect": ClientDisconnect,
+}
+_ENDS = frozenset({"server_close", "client_disconnect"})
+
+
 class ConnectionRecording:
     """The recording of one connection, handed to the middleware by `RecordingSession.connect`.
 
-    Each method records one event; none raises (a failure stops the session's recording).
+    `record` takes each event as `channels_replay.asgi` translated it; it never raises
+    (a failure stops the session's recording).
     """
 
     __slots__ = ("_cassette", "_session", "conn", "ended", "finished", "number")
@@ -153,24 +172,13 @@ class ConnectionRecording:
         self.finished = False
         """Whether its end (server close or client disconnect) has been recorded."""
 
-    def accept(self, subprotocol: str | None) -> None:
-        self._session._capture(self._cassette, AcceptEvent, self.conn, {"subprotocol": subprotocol})
-
-    def client_frame(self, text: str | None, data: bytes | None) -> None:
-        self._session._capture(self._cassette, ClientFrame, self.conn, {"text": text, "data": data})
-
-    def server_frame(self, text: str | None, data: bytes | None) -> None:
-        self._session._capture(self._cassette, ServerFrame, self.conn, {"text": text, "data": data})
-
-    def server_close(self, code: int, reason: str | None) -> None:
-        self.finished = True
+    def record(self, translated: Translated) -> None:
+        """Record one translated event of this connection (its connect is the session's)."""
+        if translated.kind in _ENDS:
+            self.finished = True
         self._session._capture(
-            self._cassette, ServerClose, self.conn, {"code": code, "reason": reason}
+            self._cassette, _EVENT_CLASSES[translated.kind], self.conn, dict(translated.fields)
         )
-
-    def client_disconnect(self, code: int) -> None:
-        self.finished = True
-        self._session._capture(self._cassette, ClientDisconnect, self.conn, {"code": code})
 
     def end(self) -> None:
         """The application is done with this connection (closes its own cassette if any)."""
@@ -204,12 +212,18 @@ class RecordingSession:
         self.per_connection = per_connection
         self.redactor = resolve_redactor(redactor, redact=redact)
         self._paths = CassettePaths(target)
+        self.signal_names = _signal_names_in_force()
+        """The signal convention of the recorded app (Django settings, else the defaults)."""
         self._header = CassetteHeader(
             library_version=__version__,
             app=app_label,
             server=server,
             redacted=self.redactor is not None,
+            signals=self.signal_names,
         )
+        self._signal_needles = tuple(f'"{name}"' for name in self.signal_names.all)
+        self._signals: Counter[SignalKind] = Counter()
+        self._signal_kinds: dict[str, SignalKind | None] = {}  # short frame text -> its kind
         self._lock = threading.Lock()
         self._shared: _Cassette | None = None
         self._live: dict[int, _Cassette] = {}
@@ -248,6 +262,7 @@ class RecordingSession:
             events=self._events,
             files=tuple(self._files),
             problem=self._problem,
+            signals=dict(self._signals),
         )
 
     def connect(
@@ -394,6 +409,8 @@ class RecordingSession:
                             text=text,
                             data=fields["data"],
                         )
+                        if text is not None and cls is ServerFrame:
+                            self._count_signal(text)
                     else:
                         fields["seq"] = cassette.seq
                         fields["conn"] = conn
@@ -416,6 +433,25 @@ class RecordingSession:
                 cassette.file.commit()
             except Exception as exc:
                 self._fail(cassette, exc)
+                return
+
+    def _count_signal(self, text: str) -> None:
+        """Count a server text frame that is a signal.
+
+        Most frames cost a few `in` tests; the signals themselves repeat the same short
+        texts (`{"action": "complete", "payload": null}`), so their kind is remembered.
+        """
+        for needle in self._signal_needles:
+            if needle in text:
+                kinds = self._signal_kinds
+                if text in kinds:
+                    kind = kinds[text]
+                else:
+                    kind = self.signal_names.kind_of(text)
+                    if len(text) <= _REMEMBERED_TEXT and len(kinds) < _REMEMBERED_TEXTS:
+                        kinds[text] = kind
+                if kind is not None:
+                    self._signals[kind] += 1
                 return
 
     def _open_cassette(self, path: Path) -> _Cassette:
@@ -472,6 +508,16 @@ class RecordingSession:
         if self._atexit_registered:
             atexit.unregister(self.close)
             self._atexit_registered = False
+
+
+def _signal_names_in_force() -> SignalNames:
+    """The signal convention of the Django settings (`CHANNELS_REPLAY`), else the defaults."""
+    return SignalNames(
+        action_key=str(replay_settings.MESSAGE_ACTION_KEY),
+        authentication=str(replay_settings.AUTHENTICATION_ACTION),
+        complete=str(replay_settings.COMPLETE_ACTION),
+        group_complete=str(replay_settings.GROUP_COMPLETE_ACTION),
+    )
 
 
 def _completion(recordings: Sequence[ConnectionRecording]) -> dict[str, Any]:
