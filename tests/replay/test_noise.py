@@ -1,25 +1,21 @@
-"""Noise rules: matchers, path patterns, parsing and round trips, proposing rules."""
+"""Noise rules: matchers, path patterns, parsing and round trips; proposing rules from runs."""
 
 from __future__ import annotations
 
 import copy
 import json
 import pickle
+import uuid
 from typing import Any
 
 import pytest
 
-from channels_replay.cassettes.model import ServerFrame
+from channels_replay.cassettes.model import ServerClose, ServerFrame
 from channels_replay.errors import ConfigurationError
 from channels_replay.replay._paths import JsonPath
-from channels_replay.replay.diff import diff_frames
-from channels_replay.replay.noise import (
-    NoiseRule,
-    NoiseRules,
-    is_datetime,
-    is_uuid,
-    propose_rules,
-)
+from channels_replay.replay.diff import Frame, diff_frames
+from channels_replay.replay.noise import NoiseRule, NoiseRules, is_datetime, is_uuid
+from channels_replay.replay.proposals import ABSENT, NoiseLearner, propose_noise, propose_rules
 
 UUID_1 = "0f8fad5b-d9cb-469f-a165-70867728950e"
 UUID_2 = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
@@ -404,17 +400,31 @@ def test_collection_holds_rules_only() -> None:
         NoiseRules(["payload.ts=datetime"])  # type: ignore[list-item]
 
 
-# ---- propose_rules -------------------------------------------------------------------------
+# ---- proposing rules -----------------------------------------------------------------------
+
+T0, T1, T2 = "2024-01-01T10:00:00Z", "2024-01-02T11:30:00.5+00:00", "2024-01-02T11:30:07.25+00:00"
+NOT_ALIGNED = "could not be learned because the frames are not aligned"
 
 
-def test_propose_datetime_for_timestamps() -> None:
-    recorded = [chat(text="hi", ts="2024-01-01T10:00:00Z")]
-    run = [chat(text="hi", ts="2024-01-02T11:30:00.5+00:00")]
-
-    assert propose_rules(recorded, [run]) == [NoiseRule("payload.ts", "datetime", "chat_message")]
+def uid(number: int) -> str:
+    return str(uuid.UUID(int=number))
 
 
-def test_propose_uuid_for_random_ids() -> None:
+def test_a_timestamp_that_changes_on_every_run_proposes_datetime() -> None:
+    recorded = [chat(text="hi", ts=T0)]
+    runs = [[chat(text="hi", ts=T1)], [chat(text="hi", ts=T2)]]
+
+    found = propose_noise(recorded, runs)
+
+    (proposal,) = found.proposed
+    assert proposal.rule == NoiseRule("payload.ts", "datetime", "chat_message")
+    assert proposal.examples == ((T0, T1, T2),)
+    assert (proposal.frames, proposal.steps, proposal.seen) == (1, 1, 1)
+    assert found.notes() == []
+    assert found.rules == propose_rules(recorded, runs) == [proposal.rule]
+
+
+def test_a_random_id_proposes_uuid() -> None:
     recorded = [text({"action": "created", "id": UUID_1})]
     runs = [
         [text({"action": "created", "id": UUID_2})],
@@ -424,11 +434,167 @@ def test_propose_uuid_for_random_ids() -> None:
     assert propose_rules(recorded, runs) == [NoiseRule("id", "uuid", "created")]
 
 
-def test_propose_type_for_random_numbers() -> None:
+def test_a_counter_that_differs_between_runs_proposes_type() -> None:
     recorded = [text({"action": "roll", "payload": {"value": 4, "sides": 6}})]
-    run = [text({"action": "roll", "payload": {"value": 2, "sides": 6}})]
+    runs = [
+        [text({"action": "roll", "payload": {"value": 2, "sides": 6}})],
+        [text({"action": "roll", "payload": {"value": 5, "sides": 6}})],
+    ]
 
-    assert propose_rules(recorded, [run]) == [NoiseRule("payload.value", "type", "roll")]
+    assert propose_rules(recorded, runs) == [NoiseRule("payload.value", "type", "roll")]
+
+
+def test_one_run_may_agree_with_the_recording_while_another_differs() -> None:
+    recorded = [chat(n=1)]
+
+    assert propose_rules(recorded, [[chat(n=1)], [chat(n=3)]]) == [
+        NoiseRule("payload.n", "type", "chat_message")
+    ]
+
+
+def test_a_value_that_differs_from_the_recording_but_not_between_runs_is_not_noise() -> None:
+    recorded = [text({"action": "roll", "payload": {"value": 4}})]
+    runs = [[text({"action": "roll", "payload": {"value": 2}})]] * 2
+
+    found = propose_noise(recorded, runs)
+
+    assert found.proposed == ()
+    (stable,) = found.stable
+    assert (stable.action, stable.path, stable.recorded, stable.actual) == (
+        "roll",
+        "payload.value",
+        4,
+        2,
+    )
+    assert (stable.frames, stable.steps) == (1, 1)
+    assert found.notes() == [
+        "roll:payload.value: recorded 4, 2 in every replay (1 frame): differs from the "
+        "recording but is stable across runs: not noise, re-record or --update"
+    ]
+
+
+def test_a_changed_message_content_gets_no_rule_while_its_timestamp_does() -> None:
+    def member(content: str, ts: str) -> ServerFrame:
+        return text({"action": "member_message", "payload": {"content": content, "ts": ts}})
+
+    recorded = [member("hello", T0)]
+    runs = [[member("HELLO", T1)], [member("HELLO", T2)]]
+
+    found = propose_noise(recorded, runs)
+
+    assert found.rules == [NoiseRule("payload.ts", "datetime", "member_message")]
+    assert [(s.action, s.path, s.recorded, s.actual) for s in found.stable] == [
+        ("member_message", "payload.content", "hello", "HELLO")
+    ]
+    assert "is stable across runs" in found.notes()[0]
+
+
+def test_a_changed_type_the_same_in_every_run_is_not_noise_either() -> None:
+    found = propose_noise([chat(n=1, ts=T0)], [[chat(n="1", ts=T1)], [chat(n="1", ts=T2)]])
+
+    assert found.rules == [NoiseRule("payload.ts", "datetime", "chat_message")]
+    assert [(s.path, s.recorded, s.actual) for s in found.stable] == [("payload.n", 1, "1")]
+
+
+TS_RULE = NoiseRule("payload.ts", "datetime", "chat_message")
+
+
+@pytest.mark.parametrize(
+    ("runs", "rules", "unaligned"),
+    [
+        pytest.param(
+            [[chat(n=1, ts=T1), chat(n=2, ts=T1)], [chat(n=2, ts=T2)]],
+            [],
+            2,
+            id="missing frame",
+        ),
+        pytest.param(
+            [
+                [chat(n=1, ts=T1), chat(n=2, ts=T1)],
+                [chat(n=1, ts=T2), chat(n=2, ts=T2), chat(n=3, ts=T2)],
+            ],
+            [],
+            3,
+            id="extra frame",
+        ),
+        pytest.param(
+            [
+                [chat(n=1, ts=T1), chat(n=2, ts=T1)],
+                [chat(n=1, ts=T2), text({"action": "error", "payload": {"n": 2, "ts": T2}})],
+            ],
+            [],
+            3,
+            id="another action",
+        ),
+        pytest.param(
+            [[chat(n=1, ts=T1), chat(n=2, ts=T1)], [chat(n=1, ts=T2), chat(n=[2], ts=T2)]],
+            [TS_RULE],
+            1,
+            id="another structure in one frame",
+        ),
+        pytest.param(
+            [[chat(n=1, ts=T1), chat(ts=T1)], [chat(n=1, ts=T2), chat(ts=T2)]],
+            [TS_RULE],
+            1,
+            id="a key gone in every run",
+        ),
+    ],
+)
+def test_frames_that_do_not_line_up_propose_nothing(
+    runs: list[list[ServerFrame]], rules: list[NoiseRule], unaligned: int
+) -> None:
+    recorded = [chat(n=1, ts=T0), chat(n=2, ts=T0)]
+
+    found = propose_noise(recorded, runs)
+
+    assert (found.rules, found.unaligned) == (rules, unaligned)
+    assert found.notes() == [
+        f"{unaligned} difference{'s' if unaligned > 1 else ''} {NOT_ALIGNED} (missing, extra, "
+        "or of another action, structure or place): a real difference or a flaky order, "
+        "replay to see it"
+    ]
+
+
+def test_a_flaky_order_of_alike_frames_is_not_learned() -> None:
+    recorded = [chat(user="ann", text="hi", ts=T0), chat(user="bob", text="yo", ts=T0)]
+    runs = [
+        [chat(user="ann", text="hi", ts=T1), chat(user="bob", text="yo", ts=T1)],
+        [chat(user="bob", text="yo", ts=T2), chat(user="ann", text="hi", ts=T2)],
+    ]
+
+    found = propose_noise(recorded, runs)
+
+    assert (found.rules, found.unaligned) == ([], 2)
+
+
+def test_a_frame_that_came_in_another_step_is_not_learned() -> None:
+    learner = NoiseLearner(2)
+    learner.add([chat(text="one", ts=T0)], [[chat(text="one", ts=T1)], [chat(text="two", ts=T2)]])
+    learner.add(
+        [chat(text="two", ts=T0)], [[chat(text="two", ts=T1)], [chat(text="one", ts=T2)]], step=1
+    )
+
+    found = learner.proposals()
+
+    assert (found.rules, found.unaligned) == ([], 2)
+
+
+def test_rules_are_learned_across_steps_and_connections() -> None:
+    learner = NoiseLearner(2)
+    for step, words in enumerate(["one", "two"]):
+        for conn in ("c1", "c2"):
+            recorded = [text({"action": "complete"}), chat(text=words, ts=T0)]
+            runs = [[text({"action": "complete"}), chat(text=words, ts=ts)] for ts in (T1, T2)]
+            learner.add(recorded, runs, step=step, conn=conn)
+    learner.add([chat(text="three", ts=T0)], [None, [chat(text="three", ts=T2)]], step=2)
+
+    found = learner.proposals()
+
+    (proposal,) = found.proposed
+    assert proposal.rule == TS_RULE
+    assert (proposal.frames, proposal.steps, proposal.seen) == (5, 3, 4)
+    assert proposal.examples == ((T0, T1, T2),)
+    assert found.unaligned == 1
 
 
 def test_propose_any_where_types_differ_across_runs() -> None:
@@ -440,49 +606,197 @@ def test_propose_any_where_types_differ_across_runs() -> None:
 
 
 def test_values_of_every_run_decide_the_matcher() -> None:
-    recorded = [chat(at="2024-01-01T10:00:00Z")]
-    runs = [[chat(at="2024-01-01T10:00:01Z")], [chat(at="n/a")]]
+    recorded = [chat(at=T0)]
+    runs = [[chat(at=T1)], [chat(at="n/a")]]
 
     assert propose_rules(recorded, runs) == [NoiseRule("payload.at", "type", "chat_message")]
 
 
-def test_propose_a_wildcard_index_when_the_field_recurs_in_list_items() -> None:
-    recorded = [chat(items=[{"id": UUID_1, "n": 1}, {"id": UUID_2, "n": 2}])]
-    run = [chat(items=[{"id": UUID_3, "n": 1}, {"id": UUID_1, "n": 2}])]
-
-    assert propose_rules(recorded, [run]) == [
-        NoiseRule("payload.items[*].id", "uuid", "chat_message")
+def test_the_recorded_value_decides_the_matcher_too() -> None:
+    assert propose_rules([chat(id=None)], [[chat(id=UUID_1)], [chat(id=UUID_2)]]) == [
+        NoiseRule("payload.id", "any", "chat_message")
     ]
+
+
+def test_propose_a_wildcard_index_when_the_field_recurs_in_list_items() -> None:
+    recorded = [chat(items=[{"id": uid(1), "n": 1}, {"id": uid(2), "n": 2}])]
+    runs = [
+        [chat(items=[{"id": uid(3), "n": 1}, {"id": uid(4), "n": 2}])],
+        [chat(items=[{"id": uid(5), "n": 1}, {"id": uid(6), "n": 2}])],
+    ]
+
+    found = propose_noise(recorded, runs)
+
+    assert found.rules == [NoiseRule("payload.items[*].id", "uuid", "chat_message")]
+    assert found.proposed[0].examples == ((uid(1), uid(3), uid(5)), (uid(2), uid(4), uid(6)))
 
 
 def test_propose_a_concrete_index_when_one_item_differs() -> None:
     recorded = [chat(items=[{"id": 1}, {"id": 2}])]
-    run = [chat(items=[{"id": 1}, {"id": 7}])]
+    runs = [[chat(items=[{"id": 1}, {"id": 7}])], [chat(items=[{"id": 1}, {"id": 8}])]]
 
-    assert propose_rules(recorded, [run]) == [
+    assert propose_rules(recorded, runs) == [
         NoiseRule("payload.items[1].id", "type", "chat_message")
     ]
 
 
-def test_propose_ignore_for_a_key_that_comes_and_goes() -> None:
+def test_a_wildcard_that_would_hide_a_stable_change_stays_concrete() -> None:
+    recorded = [chat(items=[{"n": "a"}, {"n": 1}, {"n": 2}])]
+    runs = [
+        [chat(items=[{"n": "b"}, {"n": 5}, {"n": 6}])],
+        [chat(items=[{"n": "b"}, {"n": 7}, {"n": 8}])],
+    ]
+
+    found = propose_noise(recorded, runs)
+
+    assert found.rules == [
+        NoiseRule("payload.items[1].n", "type", "chat_message"),
+        NoiseRule("payload.items[2].n", "type", "chat_message"),
+    ]
+    assert [s.path for s in found.stable] == ["payload.items[0].n"]
+
+
+def test_a_rule_that_would_hide_a_stable_change_elsewhere_is_withheld() -> None:
+    def message(number: int, content: str) -> ServerFrame:
+        return text({"action": "m", "payload": {"id": number, "content": content}})
+
+    recorded = [message(1, "hello"), message(2, "x")]
+    runs = [[message(1, "HELLO"), message(2, "y")], [message(1, "HELLO"), message(2, "z")]]
+
+    found = propose_noise(recorded, runs)
+
+    assert found.proposed == ()
+    assert found.withheld == (NoiseRule("payload.content", "type", "m"),)
+    assert found.notes()[1] == (
+        "m:payload.content=type is not proposed: it would also hide a difference that is "
+        "stable across runs"
+    )
+
+
+def test_propose_ignore_for_a_key_that_comes_and_goes_between_runs() -> None:
     recorded = [chat(text="hi", trace="abc")]
     runs = [[chat(text="hi")], [chat(text="hi", trace="def")]]
 
-    assert propose_rules(recorded, runs) == [NoiseRule("payload.trace", "ignore", "chat_message")]
+    found = propose_noise(recorded, runs)
+
+    assert found.rules == [NoiseRule("payload.trace", "ignore", "chat_message")]
+    assert found.proposed[0].examples == (("abc", ABSENT, "def"),)
+    assert 'hides: recorded "abc"; replays (absent), "def"' in found.proposed[0].describe()[1]
+
+
+def test_a_key_that_comes_and_goes_may_hold_an_object() -> None:
+    recorded = [chat(text="hi", debug={"took": 3})]
+    runs = [[chat(text="hi", debug={"took": 5})], [chat(text="hi")]]
+
+    (proposal,) = propose_noise(recorded, runs).proposed
+
+    assert proposal.rule == NoiseRule("payload.debug", "ignore", "chat_message")
+    assert proposal.examples == (({"took": 3}, {"took": 5}, ABSENT),)
+    assert proposal.describe()[1] == '  hides: recorded {"took":3}; replays {"took":5}, (absent)'
 
 
 def test_propose_global_rules_for_frames_without_action() -> None:
-    assert propose_rules(
-        [text({"ts": "2024-01-01T00:00Z"})], [[text({"ts": "2024-02-01T00:00Z"})]]
-    ) == [NoiseRule("ts", "datetime")]
+    recorded = [text({"ts": T0})]
+
+    assert propose_rules(recorded, [[text({"ts": T1})], [text({"ts": T2})]]) == [
+        NoiseRule("ts", "datetime")
+    ]
 
 
-def test_propose_nothing_for_identical_runs_or_extra_frames() -> None:
+def test_propose_nothing_for_identical_runs() -> None:
     recorded = [chat(n=1)]
 
-    assert propose_rules(recorded, [[chat(n=1)], [chat(n=1)]]) == []
-    assert propose_rules(recorded, [[chat(n=1), text({"action": "late"})]]) == []
-    assert propose_rules(recorded, []) == []
+    found = propose_noise(recorded, [[chat(n=1)], [chat(n=1)]])
+
+    assert (found.proposed, found.stable, found.unaligned, found.uncovered) == ((), (), 0, 0)
+    assert found.notes() == []
+
+
+@pytest.mark.parametrize("count", [0, 1])
+def test_learning_needs_at_least_two_runs(count: int) -> None:
+    with pytest.raises(ConfigurationError, match=r"at least 2 replays .*, not " + str(count)):
+        propose_noise([chat(n=1)], [[chat(n=2)]] * count)
+
+
+def test_paths_known_rules_cover_are_left_alone() -> None:
+    recorded = [chat(id=UUID_1, ts=T0, n=[1])]
+    runs = [[chat(id=UUID_2, ts=T1, n=[2, 3])], [chat(id=UUID_3, ts=T2)]]
+    known = NoiseRules.parse(["chat_message:payload.id=uuid", "payload.n"])
+
+    assert propose_rules(recorded, runs, known=known) == [TS_RULE]
+    assert propose_rules(recorded, runs, known=[*known, NoiseRule("**.ts", "datetime")]) == []
+
+
+def test_differences_no_rule_can_name_are_counted() -> None:
+    recorded = [
+        ServerFrame(seq=0, conn="c1", t=0.0, text="tick 1"),
+        text(5),
+        text({"action": "a:b", "n": 1}),
+    ]
+    runs = [
+        [
+            ServerFrame(seq=0, conn="c1", t=0.0, text=f"tick {n}"),
+            text(n),
+            text({"action": "a:b", "n": n}),
+        ]
+        for n in (2, 3)
+    ]
+
+    found = propose_noise(recorded, runs)
+
+    assert (found.proposed, found.uncovered) == ((), 3)
+    assert found.notes() == [
+        "3 differences between the replays cannot be covered by a rule (not in a JSON object or "
+        "array, or an action a rule cannot name)"
+    ]
+
+
+def test_a_stable_change_of_a_frame_that_is_not_json_is_reported() -> None:
+    recorded: list[Frame] = [ServerClose(seq=0, conn="c1", t=0.0, code=1000)]
+    runs: list[list[Frame]] = [[ServerClose(seq=0, conn="c1", t=0.0, code=4001)]] * 2
+
+    found = propose_noise(recorded, runs)
+
+    (stable,) = found.stable
+    assert (stable.action, stable.path, stable.frames) == (None, "", 1)
+    assert found.notes()[0].startswith(
+        "a whole frame: recorded <close 1000>, <close 4001> in every"
+    )
+
+
+def test_a_proposal_describes_what_it_hides() -> None:
+    recorded = [chat(id=uid(1)), chat(id=uid(2))]
+    runs = [[chat(id=uid(3)), chat(id=uid(4))], [chat(id=uid(5)), chat(id=uid(6))]]
+
+    (proposal,) = propose_noise(recorded, runs).proposed
+
+    assert proposal.describe() == [
+        "chat_message:payload.id=uuid: payload.id must be a UUID "
+        '(frames with action "chat_message")',
+        f'  hides: recorded "{uid(1)}"; replays "{uid(3)}", "{uid(5)}"',
+        f'  hides: recorded "{uid(2)}"; replays "{uid(4)}", "{uid(6)}"',
+        "  applies to 2 frames in 1 step; differed between the replays in 2",
+    ]
+
+
+def test_a_value_that_another_frame_nearby_has_casts_doubt_on_the_pairing() -> None:
+    recorded = [chat(id=UUID_1), chat(id=UUID_2)]
+    runs = [[chat(id=UUID_2), chat(id=UUID_3)], [chat(id=UUID_3), chat(id=UUID_1)]]
+
+    found = propose_noise(recorded, runs)
+
+    assert (found.rules, found.unaligned) == ([], 2)
+
+
+def test_long_values_are_abbreviated_in_what_a_rule_hides() -> None:
+    recorded = [chat(token="a" * 60)]
+    runs = [[chat(token="b" * 60)], [chat(token="c" * 60)]]
+
+    (proposal,) = propose_noise(recorded, runs).proposed
+
+    assert proposal.describe()[1] == (
+        f'  hides: recorded "{"a" * 36}...; replays "{"b" * 36}..., "{"c" * 36}...'
+    )
 
 
 def test_proposed_rules_are_sorted_deduplicated_and_make_the_runs_pass() -> None:

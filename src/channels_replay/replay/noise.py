@@ -6,7 +6,11 @@ optionally the action of the frames it applies to. Rules are written on the
 command line as `[ACTION:]PATH[=MATCHER]` and stored in a cassette header as
 dicts `{"path", "matcher", "action"}`; both forms round-trip. Patterns and
 regexes are compiled when a rule is made, never during a comparison.
-See docs/diff-and-noise.md for the grammar.
+
+Rules are proposed (`NoiseLearner`, `propose_noise`) from two or more replays
+of a recording against the unchanged app: only where the values differ between
+the replays themselves, in frames that line up.
+See docs/diff-and-noise.md for the grammar and how rules are learned.
 """
 
 from __future__ import annotations
@@ -15,24 +19,25 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from channels_replay.errors import ConfigurationError
 from channels_replay.replay._paths import (
-    ANY_INDEX,
     JsonPath,
     PathPart,
     PathPattern,
     PatternError,
-    Segment,
-    format_path,
 )
 from channels_replay.replay._values import json_type
 
-if TYPE_CHECKING:
-    from channels_replay.replay.diff import Difference, Frame
-
-__all__ = ["MATCHERS", "NoiseRule", "NoiseRules", "is_datetime", "is_uuid", "propose_rules"]
+__all__ = [
+    "MATCHERS",
+    "NoiseRule",
+    "NoiseRules",
+    "can_scope_to",
+    "is_datetime",
+    "is_uuid",
+]
 
 MATCHERS: Final = ("ignore", "any", "type", "uuid", "datetime", "regex:<pattern>")
 """The matcher names a rule may use, as shown in error messages and docs."""
@@ -282,90 +287,6 @@ class NoiseRules:
         return f"NoiseRules({self.to_strings()!r})"
 
 
-def propose_rules(
-    expected_frames: Sequence[Frame],
-    runs_of_actual_frames: Iterable[Sequence[Frame]],
-    *,
-    action_key: str = "action",
-) -> list[NoiseRule]:
-    """Propose rules for the values that differ between a recording and replays of it.
-
-    Each run is the frames of one replay of the step against the unchanged app,
-    so every difference in it is noise. Per differing leaf path (scoped to the
-    frame's action): `uuid` if every value seen is a UUID, `datetime` if every one
-    is a date-time, `type` if they share a JSON type, else `any`; `ignore` where a
-    key comes and goes. List indexes become `[*]` where the field differs in more
-    than one item. Extra/missing frames and list items propose nothing: a rule
-    cannot fix those. Sorted by action, path, matcher.
-    """
-    from channels_replay.replay.diff import diff_frames  # diff imports this module
-
-    values: dict[tuple[str | None, JsonPath], list[Any]] = {}
-    come_and_go: set[tuple[str | None, JsonPath]] = set()
-    for run in runs_of_actual_frames:
-        for difference in diff_frames(expected_frames, run, action_key=action_key):
-            _observe(difference, values, come_and_go)
-    return _rules_from_observations(values, come_and_go)
-
-
-def _observe(
-    difference: Difference,
-    values: dict[tuple[str | None, JsonPath], list[Any]],
-    come_and_go: set[tuple[str | None, JsonPath]],
-) -> None:
-    """Record one difference of a noise run: a changed value, or a key that comes and goes."""
-    parts = difference.path_parts
-    if not parts:
-        return
-    key = (difference.frame_action, parts)
-    if difference.kind == "changed":
-        values.setdefault(key, [difference.expected]).append(difference.actual)
-    elif difference.kind in ("missing", "extra") and isinstance(parts[-1], str):
-        come_and_go.add(key)
-
-
-@dataclass
-class _Group:
-    paths: set[JsonPath] = field(default_factory=set)
-    values: list[Any] = field(default_factory=list)
-    come_and_go: bool = False
-
-
-def _rules_from_observations(
-    values: dict[tuple[str | None, JsonPath], list[Any]],
-    come_and_go: set[tuple[str | None, JsonPath]],
-) -> list[NoiseRule]:
-    groups: dict[tuple[str | None, tuple[Segment, ...]], _Group] = {}
-    for (action, parts), seen in values.items():
-        group = groups.setdefault((action, _generalize(parts)), _Group())
-        group.paths.add(parts)
-        group.values.extend(seen)
-    for action, parts in come_and_go:
-        group = groups.setdefault((action, _generalize(parts)), _Group())
-        group.paths.add(parts)
-        group.come_and_go = True
-    rules: set[NoiseRule] = set()
-    for (action, general), group in groups.items():
-        matcher = "ignore" if group.come_and_go else _propose_matcher(group.values)
-        paths: Iterable[Sequence[Segment]] = [general] if len(group.paths) > 1 else group.paths
-        rules.update(NoiseRule(format_path(path), matcher, action) for path in paths)
-    return sorted(rules, key=lambda rule: (rule.action or "", rule.path, rule.matcher))
-
-
-def _generalize(parts: JsonPath) -> tuple[Segment, ...]:
-    return tuple(ANY_INDEX if isinstance(part, int) else part for part in parts)
-
-
-def _propose_matcher(values: Sequence[Any]) -> str:
-    if all(is_uuid(value) for value in values):
-        return "uuid"
-    if all(is_datetime(value) for value in values):
-        return "datetime"
-    if len({json_type(value) for value in values}) == 1:
-        return "type"
-    return "any"
-
-
 # ---- building and parsing rules ------------------------------------------------------------
 
 
@@ -413,6 +334,15 @@ def _compile_regex(source: str) -> tuple[str, _Check]:
         return isinstance(actual, str) and compiled.fullmatch(actual) is not None
 
     return _REGEX_PREFIX + source, check
+
+
+def can_scope_to(action: Any) -> bool:
+    """Whether a rule can be scoped to this action (a string without `:`, `=` or `"`)."""
+    try:
+        _check_action(action)
+    except _Problem:
+        return False
+    return True
 
 
 def _check_action(action: Any) -> None:
