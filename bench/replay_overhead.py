@@ -37,13 +37,9 @@ from django.core.management import call_command  # noqa: E402
 
 from channels_replay.cassettes import Cassette, ClientFrame, ConnectEvent, load_cassette  # noqa: E402
 from channels_replay.recorder import RecorderMiddleware  # noqa: E402
-from channels_replay.replay import (  # noqa: E402
-    NoiseRules,
-    ReplayOptions,
-    render_text,
-    replay_cassette,
-)
+from channels_replay.replay import NoiseRules, ReplayOptions, replay_cassette  # noqa: E402
 from channels_replay.replay.substitution import Credentials  # noqa: E402
+from channels_replay.reports import render_text  # noqa: E402
 from channels_replay.testing.discovery import find_websocket_application  # noqa: E402
 from example.management.commands.seed_demo import seed_demo_users  # noqa: E402
 

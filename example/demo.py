@@ -74,7 +74,7 @@ def main() -> None:
         record_session(name, out / f"{name}.cassette")
     print("\n2. the chat cassette, as recorded:")
     _cli("show", str(out / "chat.cassette"))
-    print("\n3. learning the chat's noise (timestamps, random ids) from two replays:")
+    print("\n3. learning the chat's noise (timestamps, random ids) from three replays:")
     if _cli("learn-noise", str(out / "chat.cassette"), *APP, *REPLAY_CREDENTIALS, "--yes"):
         raise SystemExit("learn-noise failed")
     print("\n4. replaying every cassette against the app:")

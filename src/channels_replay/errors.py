@@ -14,6 +14,7 @@ __all__ = [
     "ChannelsReplayError",
     "CommunicatorError",
     "ConfigurationError",
+    "NeverSent",
     "NotReceived",
     "ReceiveError",
     "ReceiveTimeout",
@@ -85,3 +86,12 @@ class RecorderError(ChannelsReplayError):
 
 class ReplayError(ChannelsReplayError):
     """A cassette could not be replayed (bad input, missing credential, app not importable)."""
+
+
+class NeverSent(NotReceived, TimeoutError):
+    """The app is done and did not send the awaited frame: nothing more can come.
+
+    Raised at once, instead of after the timeout. Both an AssertionError (a test
+    failure) and a TimeoutError, so code written for chanx's timeouts still
+    catches it.
+    """

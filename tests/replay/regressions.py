@@ -7,6 +7,7 @@ with a difference that names what changed.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from channels.routing import URLRouter
@@ -110,3 +111,15 @@ SWAPPED_ORDER = _app(chat=ErrorAfterCompleteChat)
 CHANGED_CLOSE_CODE = _app(chat=ClosesWith4003Chat)
 NEVER_COMPLETES = _app(echo=NeverCompletesEcho)
 FAILED_AUTHENTICATION = _app(chat=RefusesEveryoneChat)
+
+
+class StallingEcho(EchoConsumer):
+    """Stops answering in the middle of a `ping`: its handler awaits a sleep that never ends."""
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if content.get("action") == "ping":
+            await asyncio.sleep(3600)
+        await super().receive_json(content, **kwargs)
+
+
+STALLS = _app(echo=StallingEcho)

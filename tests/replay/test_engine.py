@@ -1,5 +1,6 @@
 """The engine's options on the committed cassettes: pace, ordering, path rewriting, timeouts."""
 
+import asyncio
 import time
 from pathlib import Path
 from typing import Any
@@ -8,7 +9,7 @@ import pytest
 
 from channels_replay.cassettes import ConnectEvent, load_cassette
 from channels_replay.errors import ReplayError
-from channels_replay.replay import render_text
+from channels_replay.reports import render_text
 from channels_replay.testing import ReplayTestCase
 from example.management.commands.seed_demo import DEMO_USERS, seed_demo_users
 
@@ -66,18 +67,52 @@ class EngineTests(ReplayTestCase):
         assert not self.replay(CASSETTES / "validation_error.cassette").ok
         assert self.replay(CASSETTES / "validation_error.cassette", ordering="any").ok
 
-    def test_an_app_that_stops_answering_is_reported_after_the_timeout(self) -> None:
+    def test_an_app_that_is_done_without_complete_is_reported_at_once(self) -> None:
+        """The app is done (nothing runs, nothing pending) without its `complete`: no waiting.
+
+        The bound below is the timeout itself: a replay that reached it waited for an app
+        that could send nothing more, which is wrong at any speed.
+        """
         from tests.replay import regressions
 
         self.router = regressions.NEVER_COMPLETES
-        result = self.replay(CASSETTES / "echo.cassette", timeout=0.2)
+        timeout = 5.0
+        started = time.monotonic()
+        result = self.replay(CASSETTES / "echo.cassette", timeout=timeout)
+        elapsed = time.monotonic() - started
+
+        assert elapsed < timeout
         outcomes = [o for step in result.failed_steps for o in step.outcomes if o.differences]
-        assert [o.timed_out for o in outcomes] == ["'complete'", "'complete'"]
-        assert [(d.kind, d.frame_action) for o in outcomes for d in o.differences] == [
-            ("missing", "complete"),
+        assert [(o.conn, o.timed_out) for o in outcomes] == [("c1", None), ("c1", None)]
+        assert [
+            (step.step.index, d.kind, d.frame_action)
+            for step in result.failed_steps
+            for _, d in step.differences
+        ] == [(1, "missing", "complete"), (2, "missing", "complete")]
+        assert "gave up waiting" not in render_text(result)
+
+    def test_an_app_that_really_stalls_is_reported_at_the_timeout_with_what_was_awaited(
+        self,
+    ) -> None:
+        """The `ping` handler awaits a sleep that never ends: only the time bound ends the wait."""
+        from tests.replay import regressions
+
+        self.router = regressions.STALLS
+        timeout = 0.3
+        started = time.monotonic()
+        result = self.replay(CASSETTES / "echo.cassette", timeout=timeout)
+        elapsed = time.monotonic() - started
+
+        assert elapsed >= timeout  # the bound, not "done", ended the wait
+        [failed] = result.failed_steps
+        assert failed.step.describe() == 'c1 sends {"action": "ping"}'
+        [outcome] = [o for o in failed.outcomes if o.differences]
+        assert outcome.timed_out == "1 complete (nothing came within 0.3s)"
+        assert [(d.kind, d.frame_action) for d in outcome.differences] == [
+            ("missing", "pong"),
             ("missing", "complete"),
         ]
-        assert "(gave up waiting for 'complete')" in render_text(result)
+        assert "(gave up waiting for 1 complete (nothing came within 0.3s))" in render_text(result)
 
     def test_a_missing_credential_raises_before_anything_is_sent(self) -> None:
         class NoCredentials(EngineTests):
@@ -99,3 +134,42 @@ def test_a_cassettes_pattern_that_matches_nothing_is_a_failing_test() -> None:
     test: Any = Nothing.test_cassettes_found  # type: ignore[attr-defined]
     with pytest.raises(AssertionError, match="matches no file"):
         test(Nothing("test_cassettes_found"))
+
+
+async def test_the_timeline_puts_actions_and_arrivals_on_one_clock() -> None:
+    """An answer never comes before the action it answers, however early the driver was made.
+
+    Actions and arrivals must be timed on the same clock: an offset between the
+    driver's and the loop's would reorder the timeline, and `--update` writes it.
+    """
+    from channels_replay.cassettes import (
+        AcceptEvent,
+        Cassette,
+        ClientDisconnect,
+        ClientFrame,
+        ServerFrame,
+    )
+    from channels_replay.drivers import InProcessDriver
+    from channels_replay.replay import ReplayOptions, run_replay
+    from tests.drivers import apps
+
+    kinds = [ConnectEvent, AcceptEvent, ClientFrame, ServerFrame, ClientDisconnect]
+    fields: list[dict[str, Any]] = [
+        {"path": "/shout/"},
+        {},
+        {"text": "hi"},
+        {"text": "HI"},
+        {"code": 1000},
+    ]
+    events: list[Any] = [
+        kind(seq=seq, conn="c1", t=seq / 100, **extra)
+        for seq, (kind, extra) in enumerate(zip(kinds, fields, strict=True))
+    ]
+    driver = InProcessDriver(apps.application)
+    await asyncio.sleep(0.05)  # the driver is made a little before the replay starts
+
+    result = await run_replay(Cassette(events=events), driver, ReplayOptions(timeout=2.0))
+
+    assert result.ok
+    assert [event.kind for event in result.timeline] == [event.kind for event in events]
+    assert [event.t for event in result.timeline] == sorted(event.t for event in result.timeline)

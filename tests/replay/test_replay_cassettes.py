@@ -4,7 +4,8 @@ from pathlib import Path
 from typing import Any
 
 from channels_replay.cassettes import load_cassette, save_cassette
-from channels_replay.replay import ReplayResult, render_text
+from channels_replay.replay import ReplayResult
+from channels_replay.reports import render_text
 from channels_replay.testing import ReplayTestCase
 from example.management.commands.seed_demo import DEMO_USERS, seed_demo_users
 from tests.replay import regressions

@@ -69,6 +69,10 @@ def test_a_missing_credential_is_one_clear_line_and_exit_2() -> None:
             "module 'nosuch.module' failed to import",
         ),
         (["replay", "README.md", *APP], "error: README.md"),
+        (
+            ["learn-noise", "cassettes/chat.cassette", *APP, "--runs", "1"],
+            "error: --runs must be at least 2, not 1",
+        ),
     ],
 )
 def test_bad_input_exits_2_without_a_traceback(args: list[str], message: str) -> None:
@@ -90,7 +94,13 @@ def test_learn_noise_writes_rules_that_make_a_fresh_recording_pass(tmp_path: Pat
     done = channels_replay("learn-noise", str(fresh), *APP, *CREDENTIALS, "--yes")
 
     assert done.returncode == 0, done.stderr
-    assert "2 proposed rule(s)" in done.stdout
+    assert "2 proposed rule(s) from 3 replays:" in done.stdout
+    for rule in ("chat_message:payload.id=uuid", "chat_message:payload.ts=datetime"):
+        assert f"\n  {rule}: " in done.stdout
+    assert done.stdout.count("applies to 4 frames in 2 steps") == 2
+    assert '    hides: recorded "fd7d211c414a49d2aab4c9c2ebe40f9a"; replays "' in done.stdout
+    assert "not learned" not in done.stdout
+    assert f"written 2 rule(s) into {fresh}" in done.stdout
     assert {rule["matcher"] for rule in load_cassette(fresh).header.noise} == {"uuid", "datetime"}
     assert channels_replay("replay", str(fresh), *APP, *CREDENTIALS).returncode == 0
 

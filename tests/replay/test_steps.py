@@ -1,4 +1,4 @@
-"""Step grouping: pure, over model events, no Django or sockets."""
+"""Steps and per-connection streams: pure, over model events, no Django or sockets."""
 
 import json
 from typing import Any
@@ -11,7 +11,7 @@ from channels_replay.cassettes import (
     ServerClose,
     ServerFrame,
 )
-from channels_replay.replay.steps import SignalNames, build_steps, frame_action
+from channels_replay.replay.steps import build_steps, build_timeline, frame_action
 
 
 class Script:
@@ -49,6 +49,12 @@ def chat_script() -> Script:
     return s
 
 
+def actions(events: tuple[Any, ...]) -> list[Any]:
+    return [
+        frame_action(event) if isinstance(event, ServerFrame) else event.kind for event in events
+    ]
+
+
 def test_each_client_action_starts_a_step_with_what_followed_it_per_connection() -> None:
     steps = build_steps(chat_script().events)
 
@@ -59,26 +65,45 @@ def test_each_client_action_starts_a_step_with_what_followed_it_per_connection()
         "c2 disconnects (code 1000)",
         "c1 disconnects (code 1000)",
     ]
+    assert [step.index for step in steps] == [0, 1, 2, 3, 4]
+    assert [step.conn for step in steps] == ["c1", "c2", "c1", "c2", "c1"]
     message = steps[2]
-    assert [frame_action(f) for f in message.expected["c1"].frames] == [
-        "complete",
-        "chat_message",
-        "group_complete",
-    ]
-    assert [frame_action(f) for f in message.expected["c2"].frames] == [
-        "chat_message",
-        "group_complete",
-    ]
-    assert dict(message.expected["c1"].signals) == {"complete": 1, "group_complete": 1}
-    assert dict(message.expected["c2"].signals) == {"group_complete": 1}
+    assert list(message.expected) == ["c1", "c2"]
+    assert actions(message.expected["c1"]) == ["complete", "chat_message", "group_complete"]
+    assert actions(message.expected["c2"]) == ["chat_message", "group_complete"]
+    assert actions(steps[0].expected["c1"]) == ["accept", "authentication"]
 
 
-def test_every_open_connection_is_watched_even_when_nothing_was_recorded_for_it() -> None:
+def test_a_step_holds_only_the_connections_something_was_recorded_on() -> None:
     steps = build_steps(chat_script().events)
-    assert list(steps[1].expected) == ["c1", "c2"]
-    assert steps[1].expected["c1"].frames == ()
-    assert list(steps[3].expected) == ["c1"]
-    assert list(steps[4].expected) == []
+    assert list(steps[1].expected) == ["c2"]
+    assert steps[3].expected == {}
+    assert steps[4].expected == {}
+
+
+def test_the_timeline_keeps_each_connections_stream_tagged_with_its_step() -> None:
+    timeline = build_timeline(chat_script().events)
+
+    assert [(step, actions((event,))[0]) for step, event in timeline.streams["c1"]] == [
+        (0, "accept"),
+        (0, "authentication"),
+        (2, "complete"),
+        (2, "chat_message"),
+        (2, "group_complete"),
+    ]
+    assert [step for step, _ in timeline.streams["c2"]] == [1, 1, 2, 2]
+    assert [step.describe() for step in timeline.steps] == [
+        step.describe() for step in build_steps(chat_script().events)
+    ]
+
+
+def test_a_connection_without_server_events_still_has_a_stream() -> None:
+    s = Script()
+    s.add(ConnectEvent, "c1", path="/x/")
+    s.add(ClientDisconnect, "c1", code=1000)
+    timeline = build_timeline(s.events)
+    assert timeline.streams == {"c1": []}
+    assert [step.expected for step in timeline.steps] == [{}, {}]
 
 
 def test_events_are_taken_in_seq_order_whatever_order_they_come_in() -> None:
@@ -86,64 +111,47 @@ def test_events_are_taken_in_seq_order_whatever_order_they_come_in() -> None:
     assert [s.describe() for s in build_steps(reversed(events))] == [
         s.describe() for s in build_steps(events)
     ]
+    assert build_timeline(reversed(events)).streams == build_timeline(events).streams
 
 
-def test_collection_ends_at_the_recorded_signals() -> None:
-    names = SignalNames()
-    expectation = build_steps(chat_script().events)[2].expected["c1"]
-    frames = list(expectation.frames)
-
-    assert not expectation.is_satisfied(frames[:1], names)  # complete, no group_complete yet
-    assert not expectation.is_satisfied(frames[:2], names)
-    assert expectation.is_satisfied(frames, names)
-    # the signals end it even when the frames between them changed
-    assert expectation.is_satisfied([frames[0], frames[2]], names)
-    progress = expectation.progress(names)
-    progress.add(frames[0])
-    assert progress.awaited() == "'group_complete'"
+def test_server_events_before_any_client_action_are_ignored() -> None:
+    s = Script()
+    s.server("c1", "stray")
+    s.add(ConnectEvent, "c1", path="/x/")
+    s.add(AcceptEvent, "c1")
+    timeline = build_timeline(s.events)
+    assert [actions(step.expected.get("c1", ())) for step in timeline.steps] == [["accept"]]
+    assert len(timeline.streams["c1"]) == 1
 
 
-def test_without_signals_collection_ends_at_the_recorded_count_or_a_close() -> None:
+def test_closes_and_bytes_belong_to_their_step() -> None:
     s = Script()
     s.add(ConnectEvent, "c1", path="/ws/plain/")
     s.add(AcceptEvent, "c1")
-    s.add(ClientFrame, "c1", text='{"n": 1}')
-    s.add(ServerFrame, "c1", text='{"echo": 1}')
-    s.add(ServerFrame, "c1", data=b"\x01")
-    names = SignalNames()
-    expectation = build_steps(s.events)[1].expected["c1"]
-
-    assert not expectation.signalled
-    assert not expectation.is_satisfied(list(expectation.frames[:1]), names)
-    assert expectation.is_satisfied(list(expectation.frames), names)
-    close = ServerClose(seq=0, conn="c1", t=0, code=4000)
-    assert expectation.is_satisfied([close], names)
-    progress = expectation.progress(names)
-    assert progress.awaited() == "2 more frame(s)"
+    s.add(ClientFrame, "c1", data=b"\x01\x02")
+    s.add(ServerFrame, "c1", data=b"\x02\x01")
+    s.add(ServerClose, "c1", code=4000, reason="bye")
+    steps = build_steps(s.events)
+    assert steps[1].describe() == "c1 sends 2 bytes 0102"
+    assert [type(event).__name__ for event in steps[1].expected["c1"]] == [
+        "ServerFrame",
+        "ServerClose",
+    ]
 
 
-def test_frames_after_the_last_signal_are_awaited_by_count() -> None:
+def test_describe_abbreviates_long_frames_and_shows_query_strings() -> None:
     s = Script()
-    s.add(ConnectEvent, "c1", path="/x/")
-    s.add(AcceptEvent, "c1")
-    s.client("c1", "go")
-    s.server("c1", "complete")
-    s.server("c1", "late")
-    names = SignalNames()
-    expectation = build_steps(s.events)[1].expected["c1"]
-    assert expectation.frames_after_last_signal == 1
-    assert not expectation.is_satisfied(list(expectation.frames[:1]), names)
-    assert expectation.is_satisfied(list(expectation.frames), names)
+    s.add(ConnectEvent, "c1", path="/ws/echo/", query_string="token=x")
+    s.add(ClientFrame, "c1", text="x" * 300)
+    steps = build_steps(s.events)
+    assert steps[0].describe() == "c1 connects to /ws/echo/?token=x"
+    assert steps[1].describe() == f"c1 sends {'x' * 97}..."
 
 
-def test_signal_names_and_action_key_are_configurable() -> None:
-    s = Script()
-    s.add(ConnectEvent, "c1", path="/x/")
-    s.add(ClientFrame, "c1", text='{"type": "go"}')
-    s.add(ServerFrame, "c1", text='{"type": "done"}')
-    names = SignalNames(action_key="type", complete="done")
-    expectation = build_steps(s.events, names)[1].expected["c1"]
-    assert dict(expectation.signals) == {"done": 1}
-    assert frame_action(expectation.frames[0], "type") == "done"
+def test_frame_action_reads_the_action_key_of_json_text_frames_only() -> None:
+    frame = ServerFrame(seq=0, conn="c", t=0, text='{"type": "done"}')
+    assert frame_action(frame, "type") == "done"
+    assert frame_action(frame) is None
     assert frame_action(ServerFrame(seq=0, conn="c", t=0, text="not json")) is None
     assert frame_action(ServerFrame(seq=0, conn="c", t=0, data=b"{}")) is None
+    assert frame_action(ServerClose(seq=0, conn="c", t=0)) is None

@@ -5,6 +5,7 @@ import json
 import pytest
 
 from channels_replay.cassettes import ClientFrame, ConnectEvent
+from channels_replay.drivers.base import ConnectRequest
 from channels_replay.errors import ConfigurationError, ReplayError
 from channels_replay.replay.substitution import Credentials, client_frame, connect_request
 
@@ -14,7 +15,9 @@ ALICE_CONNECT = ConnectEvent(
     t=0,
     path="/ws/chat/lobby/",
     query_string="room=1&token=<redacted:query:token>",
-    headers=[("authorization", "<redacted:header:authorization>"), ("origin", "http://x")],
+    headers=[("Authorization", "<redacted:header:authorization>"), ("origin", "http://x")],
+    subprotocols=["chat.v1", "chat.v2"],
+    client=("10.0.0.7", 51234),
     user="alice",
 )
 
@@ -25,18 +28,52 @@ def test_redacted_headers_and_query_come_from_the_credentials_of_the_identity() 
     )
     credentials.extend("query", ["*:token=t0"])
 
-    path, headers = connect_request(ALICE_CONNECT, credentials)
+    request = connect_request(ALICE_CONNECT, credentials)
 
-    assert path == "/ws/chat/lobby/?room=1&token=t0"
-    assert headers == [(b"authorization", b"Token a1"), (b"origin", b"http://x")]
+    assert request == ConnectRequest(
+        path="/ws/chat/lobby/",
+        query_string="room=1&token=t0",
+        headers=(("authorization", "Token a1"), ("origin", "http://x")),
+        subprotocols=("chat.v1", "chat.v2"),
+        client=("10.0.0.7", 51234),
+    )
+
+
+def test_headers_are_text_pairs_with_lowercase_names() -> None:
+    request = connect_request(ALICE_CONNECT, _full_credentials())
+    assert all(isinstance(n, str) and isinstance(v, str) for n, v in request.headers)
+    assert [name for name, _ in request.headers] == ["authorization", "origin"]
+
+
+def _full_credentials() -> Credentials:
+    credentials = Credentials.parse("header", ["*:authorization=T"])
+    credentials.extend("query", ["*:token=q"])
+    return credentials
+
+
+def test_an_identity_specific_credential_wins_over_the_wildcard() -> None:
+    credentials = Credentials.parse("header", ["*:authorization=any", "alice:authorization=mine"])
+    credentials.extend("query", ["*:token=q"])
+    assert dict(connect_request(ALICE_CONNECT, credentials).headers)["authorization"] == "mine"
+
+
+def test_a_connect_without_redactions_passes_through() -> None:
+    event = ConnectEvent(seq=0, conn="c1", t=0, path="/ws/echo/", query_string="a=1&b=2")
+    assert connect_request(event, Credentials()) == ConnectRequest("/ws/echo/", "a=1&b=2")
 
 
 def test_a_missing_credential_names_the_connection_identity_and_header() -> None:
     with pytest.raises(ReplayError) as caught:
         connect_request(ALICE_CONNECT, Credentials())
     message = str(caught.value)
-    assert "connection c1 (identity alice) needs the header 'authorization'" in message
-    assert "--header alice:authorization=VALUE" in message
+    assert "connection c1 (identity alice) needs the header 'Authorization'" in message
+    assert "--header alice:Authorization=VALUE" in message
+
+
+def test_a_missing_query_credential_is_named_too() -> None:
+    credentials = Credentials.parse("header", ["*:authorization=T"])
+    with pytest.raises(ReplayError, match="needs the query 'token'"):
+        connect_request(ALICE_CONNECT, credentials)
 
 
 def test_a_bad_spec_says_how_to_write_it() -> None:
@@ -45,12 +82,16 @@ def test_a_bad_spec_says_how_to_write_it() -> None:
 
 
 def test_paths_are_rewritten_by_the_hook() -> None:
-    credentials = Credentials.parse("header", ["*:authorization=T"])
-    credentials.extend("query", ["alice:token=q"])
-    path, _ = connect_request(
-        ALICE_CONNECT, credentials, lambda p, event: p.replace("lobby", "ci-room")
-    )
-    assert path.startswith("/ws/chat/ci-room/?")
+    seen: list[str] = []
+
+    def rewrite(path: str, event: ConnectEvent) -> str:
+        seen.append(event.conn)
+        return path.replace("lobby", "ci-room")
+
+    request = connect_request(ALICE_CONNECT, _full_credentials(), rewrite)
+    assert request.path == "/ws/chat/ci-room/"
+    assert request.query_string == "room=1&token=q"
+    assert seen == ["c1"]
 
 
 def test_redacted_json_values_in_client_frames_are_filled_in() -> None:
@@ -60,8 +101,10 @@ def test_redacted_json_values_in_client_frames_are_filled_in() -> None:
         t=0,
         text=json.dumps({"action": "login", "payload": {"password": "<redacted:json:password>"}}),
     )
-    event = client_frame(frame, Credentials.parse("json", ["alice:password=hunter2"]), "alice")
-    assert json.loads(event["text"]) == {"action": "login", "payload": {"password": "hunter2"}}
+    text, data = client_frame(frame, Credentials.parse("json", ["alice:password=hunter2"]), "alice")
+    assert data is None
+    assert text is not None
+    assert json.loads(text) == {"action": "login", "payload": {"password": "hunter2"}}
     with pytest.raises(ReplayError, match="needs the json 'password'"):
         client_frame(frame, Credentials(), "alice")
 
@@ -69,9 +112,6 @@ def test_redacted_json_values_in_client_frames_are_filled_in() -> None:
 def test_frames_without_markers_pass_through_untouched() -> None:
     text = '{"action":"echo","payload":"redacted is just a word here"}'
     frame = ClientFrame(seq=1, conn="c1", t=0, text=text)
-    assert client_frame(frame, Credentials(), None) == {"type": "websocket.receive", "text": text}
+    assert client_frame(frame, Credentials(), None) == (text, None)
     binary = ClientFrame(seq=1, conn="c1", t=0, data=b"\x00")
-    assert client_frame(binary, Credentials(), None) == {
-        "type": "websocket.receive",
-        "bytes": b"\x00",
-    }
+    assert client_frame(binary, Credentials(), None) == (None, b"\x00")

@@ -8,7 +8,7 @@ import pytest
 from channels.layers import get_channel_layer
 from django.test import override_settings
 
-from channels_replay.errors import NotReceived, ReceiveTimeout
+from channels_replay.errors import NeverSent, NotReceived
 from channels_replay.messages import AuthenticationMessage
 from channels_replay.testing import (
     ApplicationNotFound,
@@ -24,22 +24,25 @@ class TimeoutTests(WebsocketTestCase):
     ws_path = "/stall/"
     router = apps.application
 
-    async def test_a_timeout_reports_what_arrived_and_the_app_keeps_running(self) -> None:
+    async def test_a_missing_complete_is_reported_at_once_with_what_arrived(self) -> None:
         communicator = self.auth_communicator
         await communicator.connect()
         await communicator.wait_for_auth()
         await communicator.send_json_to({"action": "stall"})
 
-        with pytest.raises(ReceiveTimeout) as caught:
-            await communicator.receive_all_json(timeout=0.2)
+        started = asyncio.get_running_loop().time()
+        with pytest.raises(NeverSent) as caught:
+            await communicator.receive_all_json(timeout=30)
 
+        assert asyncio.get_running_loop().time() - started < 25  # not the timeout
         error = caught.value
         assert isinstance(error, TimeoutError)
+        assert isinstance(error, AssertionError)
         assert error.received == [
             {"action": "part", "payload": 1},
             {"action": "part", "payload": 2},
         ]
-        assert "timed out after 0.2s waiting for action 'complete'" in str(error)
+        assert "the app is done and sent no 'complete' on /stall/" in str(error)
         assert "{'action': 'part', 'payload': 2}" in str(error)
         assert not communicator.app_finished
         await communicator.send_json_to({"action": "ping"})

@@ -32,6 +32,18 @@ def _app_options(function: F) -> F:
             metavar="MODULE:ATTR",
             help="The ASGI application (default: settings.ASGI_APPLICATION's websocket entry).",
         ),
+        click.option(
+            "--target",
+            metavar="ws://HOST:PORT",
+            help="Replay against this running server over real sockets instead of in-process.",
+        ),
+        click.option(
+            "--grace",
+            type=float,
+            default=0.25,
+            show_default=True,
+            help="With --target: how long (s) the end of a replay must stay quiet to be over.",
+        ),
         click.option("--settings", metavar="MODULE", help="Django settings module to use."),
         click.option(
             "--test-db/--no-test-db",
@@ -121,6 +133,8 @@ def _replay_setup(function: Callable[..., None]) -> Callable[..., None]:
     def command(
         *,
         app_path: str | None,
+        target: str | None,
+        grace: float,
         settings: str | None,
         test_db: bool,
         commands: tuple[str, ...],
@@ -137,8 +151,19 @@ def _replay_setup(function: Callable[..., None]) -> Callable[..., None]:
     ) -> None:
         from channels_replay.replay.runner import ReplayConfig
 
-        environment = _Environment(app_path, settings, test_db, commands, fixtures)
+        if target is not None:
+            from channels_replay.drivers import check_target
+
+            target = check_target(target)
+            if app_path or commands or fixtures:
+                raise ConfigurationError(
+                    "--target replays against a running server: --app, --command and --fixture "
+                    "are for in-process replay; prepare the server's database yourself"
+                )
+        environment = _Environment(app_path, settings, test_db, commands, fixtures, target)
         config = ReplayConfig(
+            target=target,
+            grace=grace,
             ignore=ignore,
             ordering=ordering,
             pace=pace,
@@ -163,7 +188,9 @@ class _Environment:
         test_db: bool,
         commands: Sequence[str],
         fixtures: Sequence[str],
+        target: str | None = None,
     ) -> None:
+        self.target = target
         self.app_path = app_path
         self.settings = settings
         self.use_test_db = test_db
@@ -173,6 +200,13 @@ class _Environment:
         self.django = False
 
     def load_app(self) -> Any:
+        if self.target is not None:
+            if self.settings:  # for the settings' noise rules and redaction lists
+                os.environ["DJANGO_SETTINGS_MODULE"] = self.settings
+                import django
+
+                django.setup()
+            return None
         from channels_replay.testing.discovery import find_websocket_application, import_application
 
         sys.path.insert(0, os.getcwd())
@@ -199,7 +233,7 @@ class _Environment:
         return app
 
     def set_up(self) -> None:
-        if not (self.django and self.use_test_db):
+        if self.target is not None or not (self.django and self.use_test_db):
             return
         from django.test.utils import setup_databases, setup_test_environment
 
@@ -207,7 +241,7 @@ class _Environment:
         self._old_config = setup_databases(verbosity=0, interactive=False)
 
     def before_cassette(self) -> None:
-        if not self.django:
+        if self.target is not None or not self.django:
             return
         from django.core.management import call_command
 
@@ -250,13 +284,15 @@ def replay(
 ) -> None:
     """Replay cassettes against the app and report every difference.
 
+    In-process by default (the app runs in this process, on a fresh test database);
+    with --target, against a running server over real sockets.
     Exit code 0: all passed; 1: differences; 2: bad input.
     """
     from asgiref.sync import async_to_sync
 
-    from channels_replay.replay.report import render_json, render_junit, render_text
     from channels_replay.replay.runner import find_cassettes, replay_file
     from channels_replay.replay.update import rewrite_cassette
+    from channels_replay.reports import render_json, render_junit, render_text
 
     cassettes = find_cassettes(paths)
     if not cassettes:
@@ -297,7 +333,11 @@ def replay(
 @main.command("learn-noise")
 @click.argument("cassette", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
-    "--runs", type=click.IntRange(1, 20), default=2, show_default=True, help="Replays to compare."
+    "--runs",
+    type=click.IntRange(max=20),
+    default=3,
+    show_default=True,
+    help="Replays to compare (at least 2): noise is what differs between them.",
 )
 @click.option("--yes", is_flag=True, help="Write the proposed rules without asking.")
 @_replay_setup
@@ -306,24 +346,43 @@ def learn_noise(
 ) -> None:
     """Replay CASSETTE against the unchanged app and propose noise rules for what differs.
 
-    The rules are shown, then written into the cassette (asked first, unless --yes).
+    A rule is proposed only where the values differ between the replays themselves,
+    in frames that line up. Each rule is shown with the values it hides, then the
+    rules are written into the cassette (asked first, unless --yes).
     """
     from asgiref.sync import async_to_sync
 
-    from channels_replay.replay.learn import learn_rules, store_rules
+    from channels_replay.replay.learn import learn_proposals, store_rules
 
+    if runs < 2:
+        raise ConfigurationError(
+            f"--runs must be at least 2, not {runs}: noise is what differs between replays"
+        )
     app = environment.load_app()
     environment.set_up()
     try:
-        rules = async_to_sync(learn_rules)(cassette, app, config, runs, environment.before_cassette)
+        found = async_to_sync(learn_proposals)(
+            cassette, app, config, runs, environment.before_cassette
+        )
     finally:
         environment.tear_down()
-    if not rules:
-        click.echo(f"{cassette}: replays match the recording; no noise rule needed")
+    notes = found.notes()
+    if not found.proposed:
+        if not notes:
+            click.echo(f"{cassette}: {runs} replays match the recording; no noise rule needed")
+            return
+        click.echo(f"{cassette}: no noise rule proposed from {runs} replays")
+    else:
+        click.echo(f"{cassette}: {len(found.proposed)} proposed rule(s) from {runs} replays:")
+        for proposal in found.proposed:
+            for line in proposal.describe():
+                click.echo(f"  {line}")
+    if notes:
+        click.echo("not learned:")
+        for line in notes:
+            click.echo(f"  {line}")
+    if not found.proposed:
         return
-    click.echo(f"{cassette}: {len(rules)} proposed rule(s):")
-    for rule in rules:
-        click.echo(f"  {rule.describe()}")
     if not yes:
         if not sys.stdin.isatty():
             click.echo("not written (no terminal to ask): run again with --yes to store them")
@@ -331,5 +390,5 @@ def learn_noise(
         if not click.confirm("write them into the cassette?", default=True):
             click.echo("not written")
             return
-    store_rules(cassette, rules)
-    click.echo(f"written into {cassette}")
+    store_rules(cassette, found.rules)
+    click.echo(f"written {len(found.proposed)} rule(s) into {cassette}")

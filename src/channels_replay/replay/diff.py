@@ -3,7 +3,8 @@
 Pure functions over frames; no Django, no I/O. Frames are aligned first (so one
 inserted frame is one `extra`, not a cascade of `changed`), then each aligned
 pair is compared: JSON text structurally, other text and bytes exactly, close
-frames by code and reason, accepts by subprotocol. Noise rules replace equality
+frames by code, reason and (for a refused handshake) HTTP status, accepts by
+subprotocol. Noise rules replace equality
 at the paths they cover. See docs/diff-and-noise.md for the semantics.
 """
 
@@ -29,7 +30,15 @@ from channels_replay.replay._values import (
 )
 from channels_replay.replay.noise import NoiseRule, NoiseRules
 
-__all__ = ["Difference", "DifferenceKind", "Frame", "Ordering", "diff_frames"]
+__all__ = [
+    "Difference",
+    "DifferenceKind",
+    "Frame",
+    "Ordering",
+    "alignment_keys",
+    "diff_frames",
+    "same_frames",
+]
 
 Frame: TypeAlias = ServerFrame | ServerClose | AcceptEvent
 """A server event of a step: a text or binary frame, a close, or the accept."""
@@ -171,6 +180,24 @@ def _pairwise_equal(exp: list[_Prepared], act: list[_Prepared], rules: NoiseRule
     )
 
 
+def alignment_keys(
+    frames: Sequence[Frame], *, rules: NoiseRules | None = None, action_key: str = "action"
+) -> list[tuple[Hashable, Hashable]]:
+    """Per frame, the keys the diff aligns on: (content with noise masked, kind and action).
+
+    Frames with equal first keys compare equal; frames with equal second keys are
+    the same kind of message (the same action), so a difference between them is a
+    change, not a missing frame and an extra one.
+    """
+    prepared = [_prepare(frame, action_key, rules) for frame in frames]
+    return [(frame.content, frame.coarse) for frame in prepared]
+
+
+def same_frames(expected: Sequence[Frame], actual: Sequence[Frame]) -> bool:
+    """Whether the frames are the same to the letter, pair by pair (seq, t, conn aside)."""
+    return _identical(expected, actual)
+
+
 def _identical(expected: Sequence[Frame], actual: Sequence[Frame]) -> bool:
     """Whether the frames are the same to the letter, pair by pair (seq, t, conn aside)."""
     if len(expected) != len(actual):
@@ -184,7 +211,7 @@ def _identical(expected: Sequence[Frame], actual: Sequence[Frame]) -> bool:
                 return False
         elif isinstance(left, ServerClose):
             assert isinstance(right, ServerClose)
-            if left.code != right.code or left.reason != right.reason:
+            if (left.code, left.reason, left.status) != (right.code, right.reason, right.status):
                 return False
         elif isinstance(left, AcceptEvent):
             assert isinstance(right, AcceptEvent)
@@ -244,7 +271,7 @@ def _prepare(frame: Frame, action_key: str, rules: NoiseRules | None) -> _Prepar
             return _Prepared("bytes", data, data, None, lambda: ("bytes", data))
         return _prepare_text(frame.text or "", action_key, rules)
     if isinstance(frame, ServerClose):
-        value = (frame.code, frame.reason)
+        value = (frame.code, frame.reason, frame.status)
         return _Prepared("close", value, frame, None, lambda: ("close", *value))
     if isinstance(frame, AcceptEvent):
         subprotocol = frame.subprotocol
@@ -319,8 +346,8 @@ def _compare_exact(expected: str | bytes, actual: str | bytes, scope: _Scope) ->
 
 
 def _compare_fields(left: _Prepared, right: _Prepared, scope: _Scope) -> None:
-    """Close frames by code and reason; accepts by subprotocol."""
-    names = ("code", "reason") if left.kind == "close" else ("subprotocol",)
+    """Close frames by code, reason and refusal status; accepts by subprotocol."""
+    names = ("code", "reason", "status") if left.kind == "close" else ("subprotocol",)
     expected = left.value if left.kind == "close" else (left.value,)
     actual = right.value if right.kind == "close" else (right.value,)
     for name, want, got in zip(names, expected, actual, strict=True):

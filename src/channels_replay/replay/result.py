@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
+from channels_replay.cassettes.model import Event
 from channels_replay.replay.diff import Difference
 from channels_replay.replay.noise import NoiseRule
 from channels_replay.replay.steps import ServerEvent, Step
@@ -50,10 +52,17 @@ class ReplayResult:
     duration: float = 0.0
     tail_missing: str | None = None
     """The cassette reader's note when the recording was cut (the replay covers what is there)."""
+    timeline: list[Event] = field(default_factory=list)
+    """What the replay did and received, in order, as cassette events (for `--update`)."""
+    signalled: bool = True
+    """Whether the recording holds signals; without, replay went by frame counts and "done"."""
+    driver: Literal["in-process", "live"] = "in-process"
+    app_errors: list[str] = field(default_factory=list)
+    """Exceptions the app raised during the replay, one line each, by connection."""
 
     @property
     def ok(self) -> bool:
-        return all(step.ok for step in self.steps)
+        return not self.app_errors and all(step.ok for step in self.steps)
 
     @property
     def failed_steps(self) -> list[StepResult]:
@@ -67,9 +76,23 @@ class ReplayResult:
     def name(self) -> str:
         return self.cassette.name if self.cassette is not None else "<cassette>"
 
-    def assert_ok(self) -> None:
-        """Raise AssertionError with the full report if any step differs."""
-        if not self.ok:
-            from channels_replay.replay.report import render_text
+    def explain(self) -> str:
+        """Every difference, one line each with its step and connection (no frames listed).
 
-            raise AssertionError(render_text(self))
+        The full report, with the expected and actual frames, is `reports.render_text`.
+        """
+        lines = [f"{self.name}: {self.difference_count} difference(s)"]
+        lines.extend(f"  the app raised on {error}" for error in self.app_errors)
+        for step in self.failed_steps:
+            lines.append(f"  step {step.step.index + 1}: {step.step.describe()}")
+            for outcome in step.outcomes:
+                for difference in outcome.differences:
+                    lines.append(f"    on {outcome.conn}: {difference.describe()}")
+                if outcome.timed_out and outcome.differences:
+                    lines.append(f"    on {outcome.conn}: gave up waiting for {outcome.timed_out}")
+        return "\n".join(lines)
+
+    def assert_ok(self) -> None:
+        """Raise AssertionError listing every difference if any step differs."""
+        if not self.ok:
+            raise AssertionError(self.explain())

@@ -15,9 +15,10 @@ from typing import Any, Literal
 
 from channels_replay.cassettes import Cassette, ConnectEvent, Redactor, load_cassette
 from channels_replay.errors import ConfigurationError, ReplayError
-from channels_replay.replay.engine import ReplayOptions, replay_cassette
+from channels_replay.replay.engine import replay_cassette
 from channels_replay.replay.noise import NoiseRules
 from channels_replay.replay.result import ReplayResult
+from channels_replay.replay.run import DEFAULT_GRACE, ReplayOptions
 from channels_replay.replay.steps import SignalNames
 from channels_replay.replay.substitution import Credentials
 
@@ -148,6 +149,9 @@ class ReplayConfig:
     path_map: Sequence[str] = ()
     credentials: Credentials | None = None
     rewrite_path: Callable[[str, ConnectEvent], str] | None = None
+    target: str | None = None
+    """A live server (`ws://HOST:PORT`) to replay against instead of the app in-process."""
+    grace: float = DEFAULT_GRACE
     extra: dict[str, Any] = field(default_factory=dict)
 
     def options_for(self, cassette: Cassette) -> ReplayOptions:
@@ -168,7 +172,7 @@ class ReplayConfig:
             rewrite_path=_chained(_path_rewriter(self.path_map), self.rewrite_path),
             pace=self.pace,
             timeout=self.timeout,
-            names=signal_names(),
+            grace=self.grace,
             redactor=_redactor() if cassette.header.redacted else None,
         )
 
@@ -176,9 +180,10 @@ class ReplayConfig:
 async def replay_file(
     path: str | os.PathLike[str], app: Any, settings: ReplayConfig | None = None
 ) -> ReplayResult:
-    """Load the cassette at `path` and replay it against `app`."""
+    """Load the cassette at `path` and replay it against `app` (or `settings.target`)."""
     cassette = load_cassette(path)
     if not cassette.events:
         raise ReplayError(f"{path}: the cassette holds no events; record a session into it first")
-    options = (settings or ReplayConfig()).options_for(cassette)
-    return await replay_cassette(cassette, app, options, path=Path(path))
+    config = settings or ReplayConfig()
+    options = config.options_for(cassette)
+    return await replay_cassette(cassette, app, options, path=Path(path), target=config.target)

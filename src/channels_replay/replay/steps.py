@@ -1,21 +1,18 @@
-"""Steps: a cassette cut into exchanges, each one client action and what it caused.
+"""Steps: a cassette cut at its client actions, and each connection's expected stream.
 
-A step is one client action (connect, a frame, a disconnect) and, per connection
-of the session, the server frames recorded after it up to the next client action,
-with the rule that says when their collection at replay is over: the signals
-recorded there (the authentication message, `complete`, `group_complete`), a
-close, or for apps that send no signals the recorded number of frames.
+A step is one client action (connect, a frame, a disconnect) and, per connection,
+the server events recorded after it up to the next client action. Steps are how
+differences are reported ("step 4, c2 sends ...: on c1 ..."). What replay waits
+for is the per-connection stream: each server event tagged with the step it was
+recorded in (see `replay.machine`).
 
 Pure: plain functions over cassette events, no Django, no sockets.
 """
 
 from __future__ import annotations
 
-import json
-from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from channels_replay.cassettes.model import (
     AcceptEvent,
@@ -26,15 +23,16 @@ from channels_replay.cassettes.model import (
     ServerClose,
     ServerFrame,
 )
+from channels_replay.signals import SignalNames, action_of
 
 __all__ = [
     "ClientAction",
-    "Expectation",
-    "Progress",
     "ServerEvent",
     "SignalNames",
     "Step",
+    "Timeline",
     "build_steps",
+    "build_timeline",
     "frame_action",
 ]
 
@@ -42,138 +40,18 @@ ClientAction = ConnectEvent | ClientFrame | ClientDisconnect
 ServerEvent = AcceptEvent | ServerFrame | ServerClose
 
 
-@dataclass(frozen=True)
-class SignalNames:
-    """The action key and the names of the signals that end an exchange."""
-
-    action_key: str = "action"
-    authentication: str = "authentication"
-    complete: str = "complete"
-    group_complete: str = "group_complete"
-
-    @property
-    def all(self) -> frozenset[str]:
-        return frozenset((self.authentication, self.complete, self.group_complete))
-
-
-def frame_action(event: ServerEvent | ClientFrame, action_key: str = "action") -> Any:
+def frame_action(event: ServerEvent | ClientFrame, action_key: str = "action") -> object:
     """The JSON action of a text frame, or None (bytes, not JSON, no action, not a frame)."""
-    text = getattr(event, "text", None)
-    if text is None or not text.startswith("{"):
-        return None
-    try:
-        message = json.loads(text)
-    except ValueError:
-        return None
-    return message.get(action_key) if isinstance(message, dict) else None
-
-
-@dataclass(frozen=True)
-class Expectation:
-    """What one connection should receive in one step, and when its collection ends.
-
-    `signals` counts the signal actions recorded; collection ends once as many of
-    each have arrived and, past the last recorded signal, as many frames as were
-    recorded after it. Without signals it ends at the recorded frame count. A
-    close ends it in every case: nothing can follow.
-    """
-
-    conn: str
-    frames: tuple[ServerEvent, ...]
-    signals: Counter[str] = field(default_factory=Counter)
-    frames_after_last_signal: int = 0
-
-    @property
-    def signalled(self) -> bool:
-        return bool(self.signals)
-
-    def progress(self, names: SignalNames) -> Progress:
-        """A fresh tracker of what has arrived against this expectation."""
-        return Progress(self, names)
-
-    def is_satisfied(self, received: Sequence[ServerEvent], names: SignalNames) -> bool:
-        """Whether `received` completes this expectation (so collection can stop)."""
-        progress = self.progress(names)
-        for event in received:
-            progress.add(event)
-        return progress.done
-
-
-class Progress:
-    """Tracks frames as they arrive, in O(1) per frame, and says when collection is over."""
-
-    __slots__ = (
-        "_after_last_signal",
-        "_closed",
-        "_count",
-        "_expectation",
-        "_missing",
-        "_names",
-        "_seen",
-    )
-
-    def __init__(self, expectation: Expectation, names: SignalNames) -> None:
-        self._expectation = expectation
-        self._names = names
-        self._missing = sum(expectation.signals.values())
-        self._seen: Counter[str] = Counter()
-        self._count = 0
-        self._after_last_signal = 0
-        self._closed = False
-
-    def add(self, event: ServerEvent) -> None:
-        self._count += 1
-        if isinstance(event, ServerClose):
-            self._closed = True
-            return
-        signals = self._expectation.signals
-        if not signals:
-            return
-        text = getattr(event, "text", None)
-        # Parse only frames that can be a signal: most frames name none of them.
-        maybe_signal = text is not None and any(f'"{name}"' in text for name in signals)
-        action = frame_action(event, self._names.action_key) if maybe_signal else None
-        if isinstance(action, str) and action in signals:
-            self._seen[action] += 1
-            if self._seen[action] <= signals[action]:
-                self._missing -= 1
-            self._after_last_signal = 0
-        else:
-            self._after_last_signal += 1
-
-    @property
-    def done(self) -> bool:
-        if self._closed:
-            return True
-        expectation = self._expectation
-        if not expectation.signals:
-            return self._count >= len(expectation.frames)
-        return (
-            self._missing == 0 and self._after_last_signal >= expectation.frames_after_last_signal
-        )
-
-    def awaited(self) -> str:
-        """What is still awaited, for a report: e.g. `'complete'` or `2 more frame(s)`."""
-        expectation = self._expectation
-        if expectation.signals:
-            missing = [
-                action
-                for action, count in expectation.signals.items()
-                if self._seen[action] < count
-            ]
-            if missing:
-                return " and ".join(repr(action) for action in missing)
-            return f"{expectation.frames_after_last_signal - self._after_last_signal} more frame(s)"
-        return f"{len(expectation.frames) - self._count} more frame(s)"
+    return action_of(getattr(event, "text", None), action_key)
 
 
 @dataclass(frozen=True)
 class Step:
-    """One client action and, per connection, what the server answered before the next."""
+    """One client action and, per connection, what the server sent before the next one."""
 
     index: int
     action: ClientAction
-    expected: dict[str, Expectation]
+    expected: dict[str, tuple[ServerEvent, ...]]
 
     @property
     def conn(self) -> str:
@@ -199,51 +77,43 @@ def _abbreviate(text: str, limit: int = 100) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _expectation(conn: str, frames: list[ServerEvent], names: SignalNames) -> Expectation:
-    signals: Counter[str] = Counter()
-    after_last = 0
-    for event in frames:
-        action = frame_action(event, names.action_key)
-        if action in names.all:
-            signals[action] += 1
-            after_last = 0
-        else:
-            after_last += 1
-    return Expectation(conn, tuple(frames), signals, after_last if signals else 0)
+@dataclass(frozen=True)
+class Timeline:
+    """A cassette as replay sees it: the steps, and per connection its expected stream.
+
+    `streams[conn]` holds `(step index, event)` for every server event of that
+    connection, in recorded order.
+    """
+
+    steps: list[Step]
+    streams: dict[str, list[tuple[int, ServerEvent]]]
 
 
-def build_steps(events: Iterable[Event], names: SignalNames | None = None) -> list[Step]:
-    """Cut a cassette's events (in `seq` order) into steps.
+def build_timeline(events: Iterable[Event]) -> Timeline:
+    """Cut a cassette's events (ordered by `seq`) into steps and per-connection streams.
 
     Server events before the first client action cannot happen in a well-formed
-    recording and are ignored. Every connection that has connected so far and not
-    yet disconnected gets an Expectation in each step (empty when nothing was
-    recorded for it), so that replay knows who to watch.
+    recording and are ignored.
     """
-    names = names or SignalNames()
-    steps: list[Step] = []
-    action: ClientAction | None = None
-    frames: dict[str, list[ServerEvent]] = {}
-    open_conns: list[str] = []
-
-    def finish() -> None:
-        if action is None:
-            return
-        expected = {
-            conn: _expectation(conn, frames.get(conn, []), names)
-            for conn in dict.fromkeys([*open_conns, *frames])
-        }
-        steps.append(Step(len(steps), action, expected))
-
+    actions: list[ClientAction] = []
+    streams: dict[str, list[tuple[int, ServerEvent]]] = {}
     for event in sorted(events, key=lambda e: e.seq):
         if isinstance(event, ConnectEvent | ClientFrame | ClientDisconnect):
-            finish()
-            action, frames = event, {}
-            if isinstance(event, ConnectEvent) and event.conn not in open_conns:
-                open_conns.append(event.conn)
-            elif isinstance(event, ClientDisconnect) and event.conn in open_conns:
-                open_conns.remove(event.conn)
-        elif action is not None:
-            frames.setdefault(event.conn, []).append(event)
-    finish()
-    return steps
+            actions.append(event)
+            streams.setdefault(event.conn, [])
+        elif actions:
+            streams.setdefault(event.conn, []).append((len(actions) - 1, event))
+    per_step: list[dict[str, list[ServerEvent]]] = [{} for _ in actions]
+    for conn, stream in streams.items():
+        for index, event in stream:
+            per_step[index].setdefault(conn, []).append(event)
+    steps = [
+        Step(index, action, {conn: tuple(found) for conn, found in per_step[index].items()})
+        for index, action in enumerate(actions)
+    ]
+    return Timeline(steps, streams)
+
+
+def build_steps(events: Iterable[Event]) -> list[Step]:
+    """The steps of a cassette's events (see `build_timeline`)."""
+    return build_timeline(events).steps

@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from channels_replay.cassettes import parse_redaction_marker
 from channels_replay.cassettes.model import ClientFrame, ConnectEvent
+from channels_replay.drivers.base import ConnectRequest
 from channels_replay.errors import ConfigurationError, ReplayError
 
 __all__ = ["Credentials", "client_frame", "connect_request"]
@@ -80,9 +81,9 @@ def connect_request(
     event: ConnectEvent,
     credentials: Credentials,
     rewrite_path: Callable[[str, ConnectEvent], str] | None = None,
-) -> tuple[str, list[tuple[bytes, bytes]]]:
-    """The path (with query string) and headers to connect with, redactions filled in."""
-    headers: list[tuple[bytes, bytes]] = []
+) -> ConnectRequest:
+    """What to connect with: path, query string, headers, redactions filled in."""
+    headers: list[tuple[str, str]] = []
     for name, value in event.headers:
         marker = parse_redaction_marker(value)
         if marker is not None:
@@ -90,7 +91,7 @@ def connect_request(
             if supplied is None:
                 raise _missing(event.conn, event.user, "header", name)
             value = supplied
-        headers.append((name.lower().encode("latin-1"), value.encode("latin-1")))
+        headers.append((name.lower(), value))
     query = event.query_string
     if query and "redacted" in query:
         pairs = []
@@ -103,7 +104,7 @@ def connect_request(
             pairs.append((name, value))
         query = urlencode(pairs)
     path = rewrite_path(event.path, event) if rewrite_path is not None else event.path
-    return (f"{path}?{query}" if query else path), headers
+    return ConnectRequest(path, query, tuple(headers), tuple(event.subprotocols), event.client)
 
 
 def _fill_json(value: Any, conn: str, identity: str | None, credentials: Credentials) -> Any:
@@ -124,10 +125,10 @@ def _fill_json(value: Any, conn: str, identity: str | None, credentials: Credent
 
 def client_frame(
     event: ClientFrame, credentials: Credentials, identity: str | None
-) -> dict[str, Any]:
-    """The ASGI `websocket.receive` event for a recorded client frame, redactions filled in."""
+) -> tuple[str | None, bytes | None]:
+    """The text or bytes to send for a recorded client frame, redactions filled in."""
     if event.text is None:
-        return {"type": "websocket.receive", "bytes": event.data}
+        return None, event.data
     text = event.text
     if "redacted" in text and text.startswith("{"):
         try:
@@ -138,4 +139,4 @@ def client_frame(
             filled = _fill_json(content, event.conn, identity, credentials)
             if filled != content:
                 text = json.dumps(filled)
-    return {"type": "websocket.receive", "text": text}
+    return text, None

@@ -1,8 +1,11 @@
 """Rewriting a cassette from a replay: the snapshot-update workflow.
 
-The client actions stay as recorded (redaction markers included); the server
-frames after each become what the current app sent. Used by `replay --update`,
-`--update-cassettes` and `--record-mode=all` after a reviewed change.
+The new cassette is the replay's own timeline: the client actions as recorded
+(redaction markers included) and the server events in the order they arrived,
+with the replay's times. It is a valid recording: nothing on a connection after
+its close or disconnect (the drivers translate nothing past a connection's end).
+Used by `replay --update`, `--update-cassettes` and `--record-mode=all` after a
+reviewed change.
 """
 
 from __future__ import annotations
@@ -18,18 +21,8 @@ __all__ = ["rerecorded", "rewrite_cassette"]
 
 
 def rerecorded(cassette: Cassette, result: ReplayResult) -> Cassette:
-    """A copy of `cassette` whose server frames are the ones `result` received."""
-    events: list[Event] = []
-    for step_result in result.steps:
-        action = step_result.step.action
-        events.append(action.model_copy(update={"seq": len(events)}))
-        for outcome in step_result.outcomes:
-            for frame in outcome.actual:
-                events.append(
-                    frame.model_copy(
-                        update={"seq": len(events), "conn": outcome.conn, "t": action.t}
-                    )
-                )
+    """A copy of `cassette` whose events are what `result`'s replay did and received."""
+    events: list[Event] = list(result.timeline)
     return Cassette(header=cassette.header, events=events)
 
 

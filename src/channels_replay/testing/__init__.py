@@ -1,10 +1,8 @@
 """Testing API (chanx 0.x `chanx.testing` compatible): WebsocketCommunicator, WebsocketTestCase.
 
-`ReplayTestCase` is loaded on first use: it builds on the replay engine, which
-itself drives connections through this package's communicator.
+Also `ReplayTestCase`, which replays cassettes as tests. All of it is a thin layer
+over the replay engine and the in-process driver.
 """
-
-from typing import TYPE_CHECKING, Any
 
 from channels_replay.testing.communicator import WebsocketCommunicator
 from channels_replay.testing.discovery import (
@@ -12,10 +10,8 @@ from channels_replay.testing.discovery import (
     find_websocket_application,
     import_application,
 )
+from channels_replay.testing.replay_case import ReplayTestCase
 from channels_replay.testing.testcase import WebsocketTestCase
-
-if TYPE_CHECKING:
-    from channels_replay.testing.replay_case import ReplayTestCase
 
 __all__ = [
     "ApplicationNotFound",
@@ -25,11 +21,3 @@ __all__ = [
     "find_websocket_application",
     "import_application",
 ]
-
-
-def __getattr__(name: str) -> Any:
-    if name == "ReplayTestCase":
-        from channels_replay.testing.replay_case import ReplayTestCase
-
-        return ReplayTestCase
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -7,10 +7,10 @@ from typing import Any
 
 from asgiref.sync import async_to_sync
 
-from channels_replay.replay.report import render_text
 from channels_replay.replay.result import ReplayResult
 from channels_replay.replay.runner import ReplayConfig, replay_file
 from channels_replay.replay.update import rewrite_cassette
+from channels_replay.reports import render_text
 
 __all__ = ["ReplayFailed", "apply_record_mode", "record_mode", "run_replay_test", "set_record_mode"]
 

@@ -1,73 +1,57 @@
 """WebsocketCommunicator: the chanx 0.x testing API over `channels.testing`, without fixed sleeps.
 
-The communicator hands the application its own `receive` and `send` callables, so it
-sees two things the base class cannot: every event the app sends, the moment it is
-sent, and every time the app asks for its next input event. An app that asks for
-input N+1 has finished handling input N. That is how `wait_for_auth` and
-`receive_all_json` return as soon as the answer is known; every timeout is only an
-upper bound, and a timeout never cancels the app or loses what arrived.
+The transport half is the in-process driver's `InProcessConnection`: the app runs
+in this event loop as a tracked task, so the communicator sees every event the
+app sends the moment it is sent, and knows when the app is done (every task it
+started waits for input, no timer or thread job pending; see
+`channels_replay.drivers`). That is how `wait_for_auth` and `receive_all_json`
+return as soon as the answer is known, whichever method read the frames before;
+every timeout is only an upper bound, and a timeout never cancels the app or
+loses what arrived.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import contextvars
 import json
 from collections import deque
-from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Self
 
-import channels.db
 from channels.testing.websocket import WebsocketCommunicator as _ChannelsWebsocketCommunicator
 from pydantic import ValidationError
 
-from channels_replay.errors import CommunicatorError, NotReceived, ReceiveError, ReceiveTimeout
+from channels_replay.drivers import InProcessConnection, keep_db_connections
+from channels_replay.errors import (
+    CommunicatorError,
+    NeverSent,
+    NotReceived,
+    ReceiveError,
+    ReceiveTimeout,
+)
 from channels_replay.messages import AuthenticationMessage, BaseMessage
 from channels_replay.settings import replay_settings
+from channels_replay.signals import SignalNames
 
 __all__ = ["WebsocketCommunicator"]
 
 ASGIMessage = dict[str, Any]
 
 
-def _no_op() -> None:
-    pass
-
-
-class _KeepDbConnections:
-    """Keep channels from closing the test's database connections while we wait.
-
-    `channels.db.database_sync_to_async` closes "old" connections around every call,
-    which in a test closes the connection the test case is using. `channels.testing`
-    patches it out while it waits for the app; so do we, with a cheap reference-counted
-    swap instead of a `mock.patch` per call.
-    """
-
-    def __init__(self) -> None:
-        self._depth = 0
-        self._saved: Callable[[], None] | None = None
-
-    def __enter__(self) -> None:
-        if self._depth == 0:
-            self._saved = channels.db.close_old_connections
-            channels.db.close_old_connections = _no_op
-        self._depth += 1
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._depth -= 1
-        if self._depth == 0 and self._saved is not None:
-            channels.db.close_old_connections = self._saved
-            self._saved = None
-
-
-_db_connections_kept = _KeepDbConnections()
-
-
 def _expire(waiter: asyncio.Future[None]) -> None:
     if not waiter.done():
         waiter.set_exception(TimeoutError())
+
+
+def _names() -> SignalNames:
+    """The signal convention of the settings in force (read at use time)."""
+    return SignalNames(
+        action_key=replay_settings.MESSAGE_ACTION_KEY,
+        authentication=replay_settings.AUTHENTICATION_ACTION,
+        complete=replay_settings.COMPLETE_ACTION,
+        group_complete=replay_settings.GROUP_COMPLETE_ACTION,
+    )
 
 
 def _frame_of(event: ASGIMessage) -> Any:
@@ -86,8 +70,6 @@ class WebsocketCommunicator(_ChannelsWebsocketCommunicator):  # type: ignore[mis
     `receive_event` / `wait_idle` for callers that need the raw events.
     """
 
-    _future: asyncio.Task[None] | None
-
     def __init__(
         self,
         application: Any,
@@ -101,33 +83,47 @@ class WebsocketCommunicator(_ChannelsWebsocketCommunicator):  # type: ignore[mis
         self._connected = False
         self._close_event: ASGIMessage | None = None
         self._outbox: deque[ASGIMessage] = deque()
-        self._inputs_sent = 0
-        self._receives_started = 0
         self._waiters: list[asyncio.Future[None]] = []
-        self._signalling = False
+        self._transport: InProcessConnection | None = None
+        self._signalled = False
+        """Whether this connection has sent any signal (read by any method)."""
 
     # -- the app's side -------------------------------------------------------------
 
     @property
+    def transport(self) -> InProcessConnection:
+        """The in-process connection the app runs on (made on first use, in the test's loop)."""
+        if self._transport is None:
+            self._transport = InProcessConnection(
+                self.application, self.scope, self._app_sent, input_queue=self.input_queue
+            )
+        return self._transport
+
+    @property
     def future(self) -> asyncio.Task[None]:
         """The app's task, started on first use with our own receive and send."""
-        if self._future is None:
-            # A fresh context, as asgiref does: the test's context vars don't leak in.
-            task: asyncio.Task[None] = contextvars.Context().run(
-                asyncio.create_task,
-                self.application(self.scope, self._app_receive, self._app_send),
-            )
+        task = self.transport.start()
+        if not getattr(task, "_channels_replay_watched", False):
+            task._channels_replay_watched = True  # type: ignore[attr-defined]
             task.add_done_callback(lambda _task: self._notify())
-            self._future = task
-        return self._future
+        return task
 
-    async def _app_receive(self) -> ASGIMessage:
-        self._receives_started += 1
-        self._notify()
-        message: ASGIMessage = await self.input_queue.get()
-        return message
+    @future.setter
+    def future(self, value: Any) -> None:
+        # asgiref's constructor resets it; the transport owns the task.
+        if value is not None:
+            raise AttributeError("the communicator's app task is started by the communicator")
 
-    async def _app_send(self, message: ASGIMessage) -> None:
+    @property
+    def _future(self) -> asyncio.Task[None] | None:
+        return self._transport.task if self._transport is not None else None
+
+    @_future.setter
+    def _future(self, value: Any) -> None:
+        if value is not None:
+            raise AttributeError("the communicator's app task is started by the communicator")
+
+    def _app_sent(self, message: ASGIMessage) -> None:
         self._outbox.append(message)
         self._notify()
 
@@ -137,18 +133,24 @@ class WebsocketCommunicator(_ChannelsWebsocketCommunicator):  # type: ignore[mis
             if not waiter.done():
                 waiter.set_result(None)
 
-    async def _wait_for_change(self, deadline: float) -> None:
-        """Wait until the app sends, asks for input or ends; TimeoutError at `deadline`."""
+    async def _wait_for_output(self, deadline: float) -> None:
+        """Wait until the app sends or ends; TimeoutError at `deadline`."""
         loop = asyncio.get_running_loop()
         waiter: asyncio.Future[None] = loop.create_future()
         self._waiters.append(waiter)
-        # A timer on the future itself: lighter than asyncio.timeout on this hot path.
         timer = loop.call_at(deadline, _expire, waiter)
         try:
-            with _db_connections_kept:
+            with keep_db_connections:
                 await waiter
         finally:
             timer.cancel()
+
+    async def _wait_for_output_or_done(self, deadline: float) -> None:
+        """Wait until the app sends, ends or is done; TimeoutError at `deadline`."""
+        with keep_db_connections:
+            await self.transport.activity.settled(
+                lambda: bool(self._outbox) or self.app_finished, deadline
+            )
 
     def _raise_if_app_failed(self) -> None:
         future = self._future
@@ -158,12 +160,22 @@ class WebsocketCommunicator(_ChannelsWebsocketCommunicator):  # type: ignore[mis
     @property
     def app_finished(self) -> bool:
         """Whether the app's task has ended (normally, by an error, or cancelled)."""
-        return self._future is not None and bool(self._future.done())
+        return self._transport is not None and self._transport.finished
 
     @property
     def idle(self) -> bool:
-        """Whether the app has handled every input sent so far and asks for the next one."""
-        return self.app_finished or self._receives_started > self._inputs_sent
+        """Whether the app is done: every task it started waits for input, nothing pending.
+
+        App-wide: the consumers of every connection in this event loop, their handler
+        tasks, timers and database threads, not only this connection's consumer.
+        """
+        if self._transport is None:
+            return True
+        return self.app_finished or self.transport.activity.done
+
+    def busy(self) -> str:
+        """What keeps the app from being done, in words (for error messages)."""
+        return self.transport.activity.busy()
 
     @property
     def connected(self) -> bool:
@@ -186,8 +198,7 @@ class WebsocketCommunicator(_ChannelsWebsocketCommunicator):  # type: ignore[mis
         """Send one ASGI event to the app (never blocks: the input queue is unbounded)."""
         if self.future.done():  # starts the app on first use
             self._raise_if_app_failed()
-        self._inputs_sent += 1
-        self.input_queue.put_nowait(message)
+        self.transport.put(message)
 
     async def _next_event(self, deadline: float, *, settle: bool) -> ASGIMessage | None:
         """The next event the app sent, waiting until `deadline` (TimeoutError after).
@@ -198,6 +209,8 @@ class WebsocketCommunicator(_ChannelsWebsocketCommunicator):  # type: ignore[mis
         while True:
             if self._outbox:
                 event = self._outbox.popleft()
+                if not self._signalled and _names().kind_of(event.get("text")) is not None:
+                    self._signalled = True
                 if event.get("type") == "websocket.close":
                     self._close_event = event
                     self._connected = False
@@ -206,9 +219,14 @@ class WebsocketCommunicator(_ChannelsWebsocketCommunicator):  # type: ignore[mis
                 # Closed: nothing can follow, and every later read sees the close again.
                 return self._close_event
             self._raise_if_app_failed()
-            if self.app_finished or (settle and self.idle):
+            if self.app_finished:
                 return None
-            await self._wait_for_change(deadline)
+            if settle:
+                if self.idle:
+                    return None
+                await self._wait_for_output_or_done(deadline)
+            else:
+                await self._wait_for_output(deadline)
 
     def _put_back(self, event: ASGIMessage) -> None:
         self._outbox.appendleft(event)
@@ -218,8 +236,8 @@ class WebsocketCommunicator(_ChannelsWebsocketCommunicator):  # type: ignore[mis
     ) -> ASGIMessage | None:
         """The next raw ASGI event from the app.
 
-        With `settle`, returns None as soon as the app has handled every input and
-        waits for the next one with nothing left to send. Raises ReceiveTimeout
+        With `settle`, returns None as soon as the app is done with nothing left to
+        send. Raises ReceiveTimeout
         (a TimeoutError) after `timeout` seconds; the app keeps running.
         """
         try:
@@ -264,11 +282,14 @@ class WebsocketCommunicator(_ChannelsWebsocketCommunicator):  # type: ignore[mis
         )
 
     async def wait_idle(self, timeout: float = 1) -> bool:
-        """Wait until the app has handled every input sent so far; False after `timeout`."""
-        deadline = self._deadline(timeout)
+        """Wait until the app is done (see `idle`); False after `timeout`."""
+        if self._transport is None:
+            return True
         try:
-            while not self.idle:
-                await self._wait_for_change(deadline)
+            with keep_db_connections:
+                await self.transport.activity.settled(
+                    lambda: self.app_finished, self._deadline(timeout)
+                )
         except TimeoutError:
             return False
         self._raise_if_app_failed()
@@ -282,7 +303,7 @@ class WebsocketCommunicator(_ChannelsWebsocketCommunicator):  # type: ignore[mis
                 self._raise_if_app_failed()
                 if self.app_finished:
                     return True
-                await self._wait_for_change(deadline)
+                await self._wait_for_output(deadline)
         except TimeoutError:
             return not self._outbox
         return False
@@ -328,7 +349,7 @@ class WebsocketCommunicator(_ChannelsWebsocketCommunicator):  # type: ignore[mis
         self._connected = False
         if not self.future.done():
             await self.send_input({"type": "websocket.disconnect", "code": code})
-        with _db_connections_kept:
+        with keep_db_connections:
             await self.wait(timeout)
 
     async def ensure_disconnected(self, timeout: float = 1) -> None:
@@ -410,31 +431,36 @@ class WebsocketCommunicator(_ChannelsWebsocketCommunicator):  # type: ignore[mis
             return message.get(replay_settings.MESSAGE_ACTION_KEY)
         return None
 
-    def _note_signal(self, action: Any) -> None:
-        if action in (
-            replay_settings.AUTHENTICATION_ACTION,
-            replay_settings.COMPLETE_ACTION,
-            replay_settings.GROUP_COMPLETE_ACTION,
-        ):
-            self._signalling = True
-
     async def _collect_json(
-        self, stop_action: str, timeout: float, *, inclusive: bool, settle: bool
+        self, stop_action: str, timeout: float, *, inclusive: bool, required: bool
     ) -> list[dict[str, Any]]:
+        """JSON frames up to `stop_action`, a close, or the app being done.
+
+        Done with nothing more to send means nothing more can come before the test
+        sends something: with `required` (or on a connection that sends signals),
+        that is NeverSent naming the action, at once.
+        """
         completion = {replay_settings.COMPLETE_ACTION, replay_settings.GROUP_COMPLETE_ACTION}
         awaited = f"action {stop_action!r} on {self.path}"
         collected: list[Any] = []
         deadline = self._deadline(timeout)
         while True:
             try:
-                event = await self._next_event(deadline, settle=settle)
+                event = await self._next_event(deadline, settle=True)
             except TimeoutError:
-                raise ReceiveTimeout(awaited=awaited, timeout=timeout, received=collected) from None
+                raise ReceiveTimeout(
+                    awaited=f"{awaited} ({self.busy()})", timeout=timeout, received=collected
+                ) from None
+            if event is None and (required or self._signalled):
+                raise NeverSent(
+                    f"the app is done and sent no {stop_action!r} on {self.path}",
+                    awaited=awaited,
+                    received=collected,
+                )
             if event is None or event.get("type") == "websocket.close":
                 return collected
             message = self._decode_json(event, collected, awaited)
             action = self._action_of(message)
-            self._note_signal(action)
             if action == stop_action:
                 if inclusive:
                     collected.append(message)
@@ -447,17 +473,18 @@ class WebsocketCommunicator(_ChannelsWebsocketCommunicator):  # type: ignore[mis
     ) -> list[dict[str, Any]]:
         """JSON frames up to the `complete` (or with `wait_group`, `group_complete`) signal.
 
-        The completion frames are left out. On a connection that has sent no signal
-        yet (an app without authentication or completion messages), collection also
-        ends once the app has handled the last frame sent and has nothing more to
-        send. A server close ends it too (the close stays for `assert_closed`). After
-        `timeout` seconds, ReceiveTimeout carries every frame received so far.
+        The completion frames are left out. On a connection that sends no signals,
+        collection ends when the app is done with nothing more to send (nothing can
+        come before the test sends something); on one that has sent a signal (read
+        by any method), the app being done without the awaited one raises NeverSent
+        at once. A server close ends it too (the close stays for `assert_closed`).
+        After `timeout` seconds, ReceiveTimeout carries every frame received so far
+        and says what kept the app busy.
         """
         stop = (
             replay_settings.GROUP_COMPLETE_ACTION if wait_group else replay_settings.COMPLETE_ACTION
         )
-        settle = not wait_group and not self._signalling
-        return await self._collect_json(stop, timeout, inclusive=False, settle=settle)
+        return await self._collect_json(stop, timeout, inclusive=False, required=False)
 
     async def receive_until_action(
         self, stop_action: str, timeout: float = 5, *, inclusive: bool = False
@@ -465,8 +492,9 @@ class WebsocketCommunicator(_ChannelsWebsocketCommunicator):  # type: ignore[mis
         """JSON frames up to the one whose action is `stop_action`.
 
         Completion frames are left out, except the stop frame itself with `inclusive`.
+        When the app is done without sending it, NotReceived says so at once.
         """
-        return await self._collect_json(stop_action, timeout, inclusive=inclusive, settle=False)
+        return await self._collect_json(stop_action, timeout, inclusive=inclusive, required=True)
 
     # -- authentication -------------------------------------------------------------
 
@@ -513,7 +541,6 @@ class WebsocketCommunicator(_ChannelsWebsocketCommunicator):  # type: ignore[mis
                 awaited=awaited,
                 received=[message],
             )
-        self._signalling = True
         if replay_settings.CAMELIZE:
             import humps
 

@@ -1,0 +1,181 @@
+"""The one async loop between the replay machine and a driver.
+
+The machine says what to do; this loop does it through the driver (filling in
+credentials, rewriting paths, pacing), feeds back what the driver reports, and
+bounds every wait: a collection ends at the latest `timeout` seconds after it
+began, and on a live server the end of the replay is a quiet `grace` window.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from channels_replay.cassettes import Cassette, Redactor
+from channels_replay.cassettes.model import (
+    ClientDisconnect,
+    ClientFrame,
+    ConnectEvent,
+    Event,
+    ServerFrame,
+)
+from channels_replay.drivers.base import AppDone, Arrival, Driver, ServerEvent
+from channels_replay.replay.diff import Ordering
+from channels_replay.replay.machine import Collect, Finished, Perform, ReplayMachine
+from channels_replay.replay.noise import NoiseRules
+from channels_replay.replay.result import ReplayResult
+from channels_replay.replay.steps import Step
+from channels_replay.replay.substitution import Credentials, client_frame, connect_request
+from channels_replay.signals import SignalNames
+
+__all__ = ["DEFAULT_GRACE", "DEFAULT_TIMEOUT", "Pace", "ReplayOptions", "run_replay"]
+
+Pace = Literal["fast", "recorded"]
+
+DEFAULT_TIMEOUT = 5.0
+DEFAULT_GRACE = 0.25
+MAX_PACE_DELAY = 60.0
+"""With `pace="recorded"`, the longest pause between two actions, whatever was recorded."""
+
+
+@dataclass
+class ReplayOptions:
+    """How to replay: noise rules, ordering, credentials, pace and bounds."""
+
+    rules: NoiseRules = field(default_factory=NoiseRules)
+    ordering: Ordering = "strict"
+    credentials: Credentials = field(default_factory=Credentials)
+    rewrite_path: Callable[[str, ConnectEvent], str] | None = None
+    pace: Pace = "fast"
+    timeout: float = DEFAULT_TIMEOUT
+    """Upper bound of one collection, for an app that no longer answers as recorded."""
+    grace: float = DEFAULT_GRACE
+    """Live servers: how long the end of a replay stays quiet before it counts as over."""
+    names: SignalNames | None = None
+    """The signal convention; None: the cassette's own (else the defaults)."""
+    redactor: Redactor | None = None
+    """Applied to what the app sends, where the cassette was redacted at record time."""
+
+
+async def run_replay(
+    cassette: Cassette,
+    driver: Driver,
+    options: ReplayOptions | None = None,
+    *,
+    path: Path | None = None,
+) -> ReplayResult:
+    """Replay `cassette` through `driver`; the differences are in the result."""
+    options = options or ReplayOptions()
+    names = options.names or _cassette_names(cassette)
+    machine = ReplayMachine(cassette.events, names)
+    loop = _Loop(machine, driver, options)
+    started = time.monotonic()
+    try:
+        await loop.run()
+    finally:
+        await driver.aclose()
+    return ReplayResult(
+        cassette=path,
+        steps=machine.results(options.rules, options.ordering),
+        rules=list(options.rules),
+        duration=time.monotonic() - started,
+        tail_missing=None if cassette.complete else cassette.problem,
+        timeline=_timeline(machine),
+        signalled=machine.signalled,
+        driver="in-process" if driver.can_tell_done else "live",
+    )
+
+
+def _cassette_names(cassette: Cassette) -> SignalNames:
+    names = getattr(cassette, "signal_names", None)
+    return names() if callable(names) else SignalNames()
+
+
+def _timeline(machine: ReplayMachine) -> list[Event]:
+    """What the replay saw, as cassette events in order (for `--update`)."""
+    events: list[Event] = []
+    for event, conn, t in machine.timeline():
+        events.append(event.model_copy(update={"seq": len(events), "conn": conn, "t": t}))
+    return events
+
+
+class _Loop:
+    def __init__(self, machine: ReplayMachine, driver: Driver, options: ReplayOptions) -> None:
+        self.machine = machine
+        self.driver = driver
+        self.options = options
+        self.identities: dict[str, str | None] = {}
+        self.started = time.monotonic()
+
+    def _now(self) -> float:
+        return time.monotonic() - self.started
+
+    async def run(self) -> None:
+        machine, driver, options = self.machine, self.driver, self.options
+        first_t = machine.steps[0].action.t if machine.steps else 0.0
+        deadline: float | None = None
+        while True:
+            command = machine.next_command()
+            if isinstance(command, Finished):
+                return
+            if isinstance(command, Perform):
+                if options.pace == "recorded":
+                    await self._pace(command.step, first_t)
+                arrived = driver.arrived()
+                if arrived:  # what came before the action belongs before it
+                    for arrival in arrived:
+                        machine.feed(arrival.conn, self._redacted(arrival.event), self._now())
+                    continue
+                if not command.skip:
+                    await self._perform(command.step)
+                machine.performed(command.step, self._now())
+                deadline = None
+                continue
+            assert isinstance(command, Collect)
+            now = time.monotonic()
+            if deadline is None:
+                deadline = now + options.timeout
+            remaining = max(deadline - now, 0.0)
+            draining_live = command.drain and not driver.can_tell_done
+            wait = min(remaining, options.grace) if draining_live else remaining
+            event = await driver.next_event(wait)
+            if isinstance(event, Arrival):
+                machine.feed(event.conn, self._redacted(event.event), self._now())
+            elif isinstance(event, AppDone) or (draining_live and wait < remaining):
+                machine.settle()
+                deadline = None
+            else:
+                machine.give_up(f"nothing came within {options.timeout:g}s")
+                deadline = None
+
+    async def _perform(self, step: Step) -> None:
+        action = step.action
+        options = self.options
+        if isinstance(action, ConnectEvent):
+            self.identities[action.conn] = action.user
+            request = connect_request(action, options.credentials, options.rewrite_path)
+            await self.driver.open(action.conn, request)
+        elif isinstance(action, ClientFrame):
+            identity = self.identities.get(action.conn)
+            text, data = client_frame(action, options.credentials, identity)
+            await self.driver.send(action.conn, text, data)
+        elif isinstance(action, ClientDisconnect):
+            await self.driver.disconnect(action.conn, action.code)
+
+    async def _pace(self, step: Step, first_t: float) -> None:
+        due = min(step.action.t - first_t, self._now() + MAX_PACE_DELAY)
+        delay = due - self._now()
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+    def _redacted(self, event: ServerEvent) -> ServerEvent:
+        redactor = self.options.redactor
+        if redactor is not None and isinstance(event, ServerFrame) and event.text is not None:
+            redacted = redactor.redact_event(event)
+            assert isinstance(redacted, ServerFrame)
+            return redacted
+        return event
