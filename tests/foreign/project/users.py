@@ -1,0 +1,6 @@
+"""The users `make_foreign_users` creates, their fixed tokens and the rooms (no Django imports)."""
+
+ALICE_TOKEN = "alice-foreign-token-0123456789"
+BOB_TOKEN = "bob-foreign-token-0123456789"
+USERS = {"alice": ALICE_TOKEN, "bob": BOB_TOKEN}
+ROOMS = ("lobby", "kitchen")
