@@ -332,7 +332,9 @@ async def test_the_loop_is_restored_after_the_last_connection_ends() -> None:
     assert loop.get_task_factory() is factory
     assert "call_at" not in vars(loop)
     assert "run_in_executor" not in vars(loop)
-    assert activity_for(loop) is not connections["c1"].activity  # a fresh one next time
+    # One activity per loop, for its whole life: every connection on it is one app.
+    assert activity_for(loop) is connections["c1"].activity
+    assert activity_for(loop).done
 
 
 async def test_the_loop_is_restored_when_the_app_raises() -> None:

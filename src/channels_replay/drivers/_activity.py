@@ -71,7 +71,6 @@ class AppActivity:
         if self._users == 0 and self._instrumentation is not None:
             self._instrumentation.restore()
             self._instrumentation = None
-            _activities.pop(self.loop, None)
 
     def start(self, coroutine: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         """Run an app coroutine as a tracked task, in a fresh context (as asgiref does)."""

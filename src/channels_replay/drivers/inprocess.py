@@ -179,15 +179,26 @@ class InProcessDriver:
         self._translations: dict[str, ConnectionTranslation] = {}
         self._arrivals: deque[Arrival] = deque()
         self._disconnected: set[str] = set()
+        self._activity: AppActivity | None = None
         self._started = time.monotonic()
 
     def _now(self) -> float:
         return time.monotonic() - self._started
 
+    def _attached(self) -> AppActivity:
+        """The loop's activity, held from the first connection until `aclose`."""
+        if self._activity is None:
+            self._activity = activity_for()
+            self._activity.attach()
+        return self._activity
+
     async def open(self, conn: str, request: ConnectRequest) -> None:
         self._translations[conn] = ConnectionTranslation()
         connection = InProcessConnection(
-            self.application, websocket_scope(request), lambda message: self._sent(conn, message)
+            self.application,
+            websocket_scope(request),
+            lambda message: self._sent(conn, message),
+            activity=self._attached(),
         )
         self._connections[conn] = connection
         connection.put(client_message("connect", {}))
@@ -240,9 +251,9 @@ class InProcessDriver:
     async def next_event(self, timeout: float) -> DriverEvent:
         if self._arrivals:
             return self._arrivals.popleft()
-        if not self._connections:
+        if self._activity is None:
             return APP_DONE
-        activity = next(iter(self._connections.values())).activity
+        activity = self._activity
         loop = asyncio.get_running_loop()
         try:
             with keep_db_connections:
@@ -255,9 +266,9 @@ class InProcessDriver:
 
     def busy(self) -> str:
         """What keeps the app from being done, for a report."""
-        for connection in self._connections.values():
-            return connection.activity.busy()
-        return "no connection was opened"
+        if self._activity is None:
+            return "no connection was opened"
+        return self._activity.busy()
 
     async def aclose(self) -> None:
         for conn, connection in self._connections.items():
@@ -268,6 +279,9 @@ class InProcessDriver:
                 connection.put(client_message("client_disconnect", {"code": 1000}))
         for connection in self._connections.values():
             await connection.stop(self.stop_timeout)
+        if self._activity is not None:
+            self._activity.detach()
+            self._activity = None
 
     def connections(self) -> Iterator[tuple[str, InProcessConnection]]:
         """The connections opened so far."""

@@ -57,6 +57,8 @@ class ReplayResult:
     signalled: bool = True
     """Whether the recording holds signals; without, replay went by frame counts and "done"."""
     driver: Literal["in-process", "live"] = "in-process"
+    notes: list[str] = field(default_factory=list)
+    """How the replay went where it could not go as designed (e.g. an app never done)."""
     app_errors: list[str] = field(default_factory=list)
     """Exceptions the app raised during the replay, one line each, by connection."""
 

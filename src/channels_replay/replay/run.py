@@ -32,12 +32,20 @@ from channels_replay.replay.steps import Step
 from channels_replay.replay.substitution import Credentials, client_frame, connect_request
 from channels_replay.signals import SignalNames
 
-__all__ = ["DEFAULT_GRACE", "DEFAULT_TIMEOUT", "Pace", "ReplayOptions", "run_replay"]
+__all__ = [
+    "DEFAULT_GRACE",
+    "DEFAULT_SETTLE",
+    "DEFAULT_TIMEOUT",
+    "Pace",
+    "ReplayOptions",
+    "run_replay",
+]
 
 Pace = Literal["fast", "recorded"]
 
 DEFAULT_TIMEOUT = 5.0
 DEFAULT_GRACE = 0.25
+DEFAULT_SETTLE = 1.0
 MAX_PACE_DELAY = 60.0
 """With `pace="recorded"`, the longest pause between two actions, whatever was recorded."""
 
@@ -55,6 +63,8 @@ class ReplayOptions:
     """Upper bound of one collection, for an app that no longer answers as recorded."""
     grace: float = DEFAULT_GRACE
     """Live servers: how long the end of a replay stays quiet before it counts as over."""
+    settle: float = DEFAULT_SETTLE
+    """In-process: how long to wait for the app to be done before an action, at most."""
     names: SignalNames | None = None
     """The signal convention; None: the cassette's own (else the defaults)."""
     redactor: Redactor | None = None
@@ -87,6 +97,7 @@ async def run_replay(
         timeline=_timeline(machine),
         signalled=machine.signalled,
         driver="in-process" if driver.can_tell_done else "live",
+        notes=loop.notes,
     )
 
 
@@ -110,6 +121,9 @@ class _Loop:
         self.options = options
         self.identities: dict[str, str | None] = {}
         self.started = time.monotonic()
+        self.settling = True
+        """Whether actions wait for the app to be done (in-process, until it never is)."""
+        self.notes: list[str] = []
 
     def _now(self) -> float:
         return time.monotonic() - self.started
@@ -129,6 +143,8 @@ class _Loop:
                 if arrived:  # what came before the action belongs before it
                     for arrival in arrived:
                         machine.feed(arrival.conn, self._redacted(arrival.event), self._now())
+                    continue
+                if not command.skip and not await self._quiescent(command.step):
                     continue
                 if not command.skip:
                     await self._perform(command.step)
@@ -151,6 +167,31 @@ class _Loop:
             else:
                 machine.give_up(f"nothing came within {options.timeout:g}s")
                 deadline = None
+
+    async def _quiescent(self, step: Step) -> bool:
+        """In-process, let the app finish before the next action; False if something came.
+
+        The recording shows what other connections had reached when the client acted
+        (a member of a room had joined its group before a broadcast reached it), but
+        not when their app-side work ended: with every action taken on an app that is
+        done, no action overtakes work the recording had seen finished. An app that is
+        never done (a timer that never stops) is waited for once, up to `settle`, and
+        then replayed by the recorded counts alone.
+        """
+        if not (self.driver.can_tell_done and self.settling):
+            return True
+        event = await self.driver.next_event(self.options.settle)
+        if isinstance(event, Arrival):
+            self.machine.feed(event.conn, self._redacted(event.event), self._now())
+            return False
+        if not isinstance(event, AppDone):
+            self.settling = False
+            self.notes.append(
+                f"the app was still busy {self.options.settle:g}s before step {step.index + 1} "
+                "(a timer or a socket it waits on): from there on, actions followed the "
+                "recorded counts without waiting for it to finish"
+            )
+        return True
 
     async def _perform(self, step: Step) -> None:
         action = step.action

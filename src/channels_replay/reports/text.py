@@ -86,6 +86,8 @@ def render_text(result: ReplayResult, style: Style = _plain) -> str:
                 fg="yellow",
             )
         )
+    for note in result.notes:
+        lines.append(style(f"  note: {note}", fg="yellow"))
     for error in result.app_errors:
         lines.append(style(f"  the app raised on {error}", fg="red"))
     if result.rules:
