@@ -1,0 +1,116 @@
+"""WebsocketTestCase tests on real chanx 0.13.3 consumers, written the way chanx's docs write them.
+
+Run in a pytest process of its own (the foreign project's settings), by
+test_chanx_suite.py. chanx handles every client frame in a task of its own, so
+"the consumer asked for its next event" comes before its replies: these tests
+show the communicator waits for what the app really does.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from django.core.management import call_command
+
+from channels_replay.errors import NeverSent
+from channels_replay.testing import WebsocketTestCase
+from tests.foreign.project.users import USERS
+
+
+@contextmanager
+def regression(name: str) -> Iterator[None]:
+    """The foreign consumers behave with the regression `name` inside (see regression.py)."""
+    os.environ["FOREIGN_REGRESSION"] = name
+    try:
+        yield
+    finally:
+        del os.environ["FOREIGN_REGRESSION"]
+
+
+class ForeignTestCase(WebsocketTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        call_command("make_foreign_users", verbosity=0, stdout=io.StringIO())
+
+
+class ChanxEchoTests(ForeignTestCase):
+    ws_path = "/ws/chanx/echo/"
+
+    async def test_receive_all_json_after_the_auth_frame_was_read_with_receive_json_from(
+        self,
+    ) -> None:
+        await self.auth_communicator.connect()
+        auth = await self.auth_communicator.receive_json_from()
+        assert auth["action"] == "authentication"
+
+        await self.auth_communicator.send_json_to({"action": "ping"})
+        assert await self.auth_communicator.receive_all_json() == [
+            {"action": "pong", "payload": None}
+        ]
+        await self.auth_communicator.send_json_to(
+            {"action": "message", "payload": {"message": "hi"}}
+        )
+        assert await self.auth_communicator.receive_all_json() == [
+            {"action": "echo", "payload": {"message": "hi"}}
+        ]
+
+    async def test_every_frame_before_complete_is_collected(self) -> None:
+        await self.auth_communicator.connect()
+        await self.auth_communicator.assert_authenticated_status_ok()
+        with regression("extra_frame"):
+            await self.auth_communicator.send_json_to({"action": "ping"})
+            replies = await self.auth_communicator.receive_all_json()
+        assert [reply["action"] for reply in replies] == ["pong", "notice"]
+
+
+class ChanxSlowTests(ForeignTestCase):
+    ws_path = "/ws/chanx/slow/"
+
+    async def test_a_handler_that_sleeps_and_queries_the_database_is_waited_for(self) -> None:
+        await self.auth_communicator.connect()
+        await self.auth_communicator.assert_authenticated_status_ok()
+        await self.auth_communicator.send_json_to({"action": "work", "payload": {"label": "a"}})
+        replies = await self.auth_communicator.receive_all_json()
+        assert [reply["action"] for reply in replies] == ["work_started", "work_done"]
+
+    async def test_receive_until_action_raises_neversent_when_the_app_is_done(self) -> None:
+        await self.auth_communicator.connect()
+        await self.auth_communicator.assert_authenticated_status_ok()
+        with regression("drop_frame"):
+            await self.auth_communicator.send_json_to({"action": "work", "payload": {"label": "c"}})
+            started = time.monotonic()
+            with pytest.raises(NeverSent) as caught:
+                await self.auth_communicator.receive_until_action("work_done", timeout=30)
+        assert time.monotonic() - started < 15  # a bound far below the 30 s timeout
+        assert [frame["action"] for frame in caught.value.received] == ["work_started"]
+
+
+class ChanxRoomTests(ForeignTestCase):
+    ws_path = "/ws/chanx/room/lobby/"
+
+    def get_ws_headers(self) -> list[tuple[bytes, bytes]]:
+        return [(b"authorization", f"Token {USERS['alice']}".encode())]
+
+    async def test_a_broadcast_reaches_every_member_sender_included(self) -> None:
+        bob = self.create_communicator(
+            headers=[(b"authorization", f"Token {USERS['bob']}".encode())]
+        )
+        # Both connect before either reads its authentication frame, as two tabs do.
+        await self.auth_communicator.connect()
+        await bob.connect()
+        await self.auth_communicator.assert_authenticated_status_ok()
+        await bob.assert_authenticated_status_ok()
+
+        await self.auth_communicator.send_json_to(
+            {"action": "new_message", "payload": {"message": "hi room"}}
+        )
+        assert await self.auth_communicator.receive_all_json() == []
+        (mine,) = await self.auth_communicator.receive_all_json(wait_group=True)
+        (theirs,) = await bob.receive_all_json(wait_group=True)
+        assert mine["payload"]["message"] == theirs["payload"]["message"] == "hi room"
+        assert (mine["is_mine"], theirs["is_mine"]) == (True, False)
