@@ -41,7 +41,9 @@ def credential_options() -> list[str]:
     return options
 
 
-def replay_argv(cassettes: Sequence[Path], *, timeout: float = DEFAULT_TIMEOUT) -> list[str]:
+def replay_argv(
+    cassettes: Sequence[Path], *, timeout: float = DEFAULT_TIMEOUT, extra: Sequence[str] = ()
+) -> list[str]:
     return [
         sys.executable,
         "-m",
@@ -58,6 +60,7 @@ def replay_argv(cassettes: Sequence[Path], *, timeout: float = DEFAULT_TIMEOUT) 
         "--timeout",
         str(timeout),
         *credential_options(),
+        *extra,
     ]
 
 
@@ -145,9 +148,10 @@ def replay_cli(
     regression: str | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     process_timeout: float = PROCESS_TIMEOUT,
+    extra: Sequence[str] = (),
 ) -> ReplayRun:
     """Replay `cassettes` with the CLI against the app (with `regression` switched on)."""
-    argv = replay_argv(cassettes, timeout=timeout)
+    argv = replay_argv(cassettes, timeout=timeout, extra=extra)
     started = time.monotonic()
     completed = subprocess.run(
         argv,

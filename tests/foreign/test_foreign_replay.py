@@ -18,8 +18,12 @@ FOREIGN_LIBRARY_SRC to record and replay with another checkout of the library.
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 
+from channels_replay.cassettes import ClientDisconnect, ServerClose, load_cassette
 from tests.foreign.recording import Recordings
 from tests.foreign.replaying import replay_cli
 from tests.foreign.scenarios import SCENARIOS
@@ -117,3 +121,31 @@ def test_replay_of_every_cassette_in_one_run_passes(recordings: Recordings) -> N
     failed = [r for r in reports if not r.ok]
     assert not failed, run.describe()
     assert run.returncode == EXIT_OK, run.describe()
+
+
+@pytest.mark.parametrize(
+    ("regression", "scenario"), [("extra_frame", "plain_room"), ("extra_frame", "chanx_echo")]
+)
+def test_update_writes_a_valid_timeline_that_replays_green(
+    recordings: Recordings, tmp_path: Path, regression: str, scenario: str
+) -> None:
+    """`replay --update` after a reviewed change: the cassette becomes what the app does now.
+
+    The plain room broadcasts to a group that includes the sender, so its own copy
+    and the direct reply race; whatever the order, nothing may follow a connection's
+    end in the rewritten cassette, and it must replay green against the changed app.
+    """
+    cassette = tmp_path / f"{scenario}.cassette"
+    shutil.copy(recordings[scenario].cassette, cassette)
+
+    updated = replay_cli([cassette], regression=regression, extra=["--update"])
+    assert updated.returncode == EXIT_OK, updated.describe()
+
+    ended: set[str] = set()
+    for event in load_cassette(cassette).events:
+        assert event.conn not in ended, f"{event!r} follows the end of {event.conn}"
+        if isinstance(event, ClientDisconnect | ServerClose):
+            ended.add(event.conn)
+    again = replay_cli([cassette], regression=regression)
+    assert again.cassette(scenario).ok, again.describe()
+    assert not replay_cli([cassette]).cassette(scenario).ok  # the old behaviour differs now
