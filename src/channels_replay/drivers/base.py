@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Final, Protocol
 
 from channels_replay.asgi import Translated
+from channels_replay.cassettes._construct import make_event
 from channels_replay.cassettes.model import AcceptEvent, ServerClose, ServerFrame
 
 __all__ = [
@@ -91,30 +92,19 @@ class Driver(Protocol):
         """Close every connection still open and release what the driver holds."""
 
 
-_FRAME_FIELDS = frozenset({"seq", "conn", "t", "text", "data"})
-_CLOSE_FIELDS = frozenset({"seq", "conn", "t", "code", "reason", "status"})
-_ACCEPT_FIELDS = frozenset({"seq", "conn", "t", "subprotocol"})
+_CLASSES: dict[str, type[ServerEvent]] = {
+    "server_frame": ServerFrame,
+    "server_close": ServerClose,
+    "accept": AcceptEvent,
+}
 
 
 def server_event(translated: Translated, conn: str, t: float, seq: int = 0) -> ServerEvent | None:
     """The cassette event of a translated server message (None: not a server event)."""
-    fields: dict[str, Any] = translated.fields
-    if translated.kind == "server_frame":
-        return ServerFrame.model_construct(
-            set(_FRAME_FIELDS), seq=seq, conn=conn, t=t, text=fields["text"], data=fields["data"]
-        )
-    if translated.kind == "server_close":
-        return ServerClose.model_construct(
-            set(_CLOSE_FIELDS),
-            seq=seq,
-            conn=conn,
-            t=t,
-            code=fields["code"],
-            reason=fields["reason"],
-            status=fields.get("status"),
-        )
-    if translated.kind == "accept":
-        return AcceptEvent.model_construct(
-            set(_ACCEPT_FIELDS), seq=seq, conn=conn, t=t, subprotocol=fields["subprotocol"]
-        )
-    return None
+    cls = _CLASSES.get(translated.kind)
+    if cls is None:
+        return None
+    values: dict[str, Any] = {"seq": seq, "conn": conn, "t": t, **translated.fields}
+    values["kind"] = translated.kind
+    event: ServerEvent = make_event(cls, values)
+    return event

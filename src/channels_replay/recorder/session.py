@@ -51,7 +51,7 @@ from channels_replay.cassettes import (
     ServerFrame,
     form_for_path,
 )
-from channels_replay.recorder._events import make_event
+from channels_replay.cassettes._construct import make_event
 from channels_replay.recorder._files import BatchedFile, CassettePaths
 from channels_replay.recorder._options import check_recording_allowed, resolve_redactor
 from channels_replay.settings import replay_settings

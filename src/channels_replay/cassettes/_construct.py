@@ -1,6 +1,7 @@
 """Building cassette events in the hot path without pydantic validation.
 
-The recorder builds every event itself from ASGI messages, so validating it again
+The recorder and the replay drivers build every event themselves from messages
+`channels_replay.asgi` translated, so validating it again
 would only cost time (about 5 us of `model_construct` per event, a large part of the
 recorder's overhead). `make_event` fills the model's fields directly, as pydantic's own
 `model_construct` does, for about a quarter of the cost. At import it checks itself
@@ -14,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from channels_replay.cassettes import (
+from channels_replay.cassettes.model import (
     AcceptEvent,
     ClientDisconnect,
     ClientFrame,
