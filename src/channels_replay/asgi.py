@@ -17,8 +17,9 @@ The rules, in one place:
   client). A denial response (`websocket.http.response.start`) is the same with
   its own status. An app that raises before accepting is status 500. A refusal
   keeps no reason: the response body is the server's wording.
-- An app that raises after accepting closes with 1011; a send that fails because
-  the client is gone is the client's disconnect with 1006.
+- An app that raises after accepting closes with 1011; one that returns without
+  closing is closed with 1000 (refused with 403 before accepting); a send that
+  fails because the client is gone is the client's disconnect with 1006.
 - Nothing is recorded on a connection after its end (close or disconnect).
 
 Pure: no Django, no asyncio.
@@ -153,6 +154,18 @@ class ConnectionTranslation:
         if not self.accepted:
             return refused(_APP_FAILED_STATUS)
         return server_closed(INTERNAL_ERROR, f"the application raised {type(exc).__name__}")
+
+    def app_returned(self) -> Translated | None:
+        """The app returned without ending the connection: the server ends it for it.
+
+        Before accept that is a refused handshake (HTTP 403); after, a close with 1000.
+        """
+        if self.ended:
+            return None
+        self.ended = True
+        if not self.accepted:
+            return refused(REFUSED_STATUS)
+        return server_closed(1000)
 
     def client_gone(self) -> Translated | None:
         """A send failed because the client had gone: its disconnect, without a close frame."""

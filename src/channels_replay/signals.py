@@ -59,10 +59,20 @@ class SignalNames:
         return None
 
     def kind_of(self, text: str | None) -> SignalKind | None:
-        """Which signal a text frame is, or None; parses only frames that can be one."""
+        """Which signal a text frame is, or None; parses only frames that can be one.
+
+        Signal frames repeat to the letter, so short ones are remembered.
+        """
         if text is None or not any(f'"{name}"' in text for name in self.all):
             return None
-        return self.kind_of_action(action_of(text, self.action_key))
+        cache = _KIND_CACHE.setdefault(self, {})
+        try:
+            return cache[text]
+        except KeyError:
+            kind = self.kind_of_action(action_of(text, self.action_key))
+            if len(text) <= _CACHED_TEXT and len(cache) < _CACHED_TEXTS:
+                cache[text] = kind
+            return kind
 
     def to_dict(self) -> dict[str, str]:
         return asdict(self)
@@ -72,6 +82,11 @@ class SignalNames:
         """From a mapping with any of the four fields (strings); missing ones default."""
         known = {key: str(data[key]) for key in cls.__dataclass_fields__ if key in data}
         return cls(**known)
+
+
+_CACHED_TEXT = 256
+_CACHED_TEXTS = 1024
+_KIND_CACHE: dict[SignalNames, dict[str, SignalKind | None]] = {}
 
 
 def count_signals(texts: Iterable[str | None], names: SignalNames) -> Counter[SignalKind]:

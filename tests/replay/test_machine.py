@@ -236,7 +236,8 @@ def test_the_race_c2_connect_is_not_performed_before_c1s_accept() -> None:
     machine.performed(first.step, 0.01)
 
     waiting = machine.next_command()
-    assert waiting == Collect(1, "c1: 1 more event(s)")
+    assert waiting == Collect(1)
+    assert machine.awaiting() == "c1: 1 more event(s)"
     machine.feed("c1", accept(), 0.02)
     machine.feed("c1", frame(AUTH), 0.03)  # earlier than recorded, relative to c2
 
@@ -283,14 +284,16 @@ def test_the_next_action_waits_for_the_recorded_signal_not_just_the_count() -> N
     machine = ReplayMachine(echo_recording().events)
     perform_next(machine)
     machine.feed("c1", accept())
-    assert machine.next_command() == Collect(1, "c1: 1 authentication")
+    assert machine.next_command() == Collect(1)
+    assert machine.awaiting() == "c1: 1 authentication"
     machine.feed("c1", frame(AUTH))
     perform_next(machine)  # the echo
 
     machine.feed("c1", frame(message("notice")))  # an extra frame first
     machine.feed("c1", frame(message("echo", {"hello": "world"})))
     # as many frames as were recorded have come, but not the `complete`
-    assert machine.next_command() == Collect(2, "c1: 1 complete")
+    assert machine.next_command() == Collect(2)
+    assert machine.awaiting() == "c1: 1 complete"
     machine.feed("c1", frame(COMPLETE))
     assert perform_next(machine).step.index == 2
 
@@ -303,7 +306,8 @@ def test_the_next_action_waits_for_the_recorded_count_not_just_the_signal() -> N
     perform_next(machine)  # the echo
 
     machine.feed("c1", frame(COMPLETE))  # the signal came, its reply not yet
-    assert machine.next_command() == Collect(2, "c1: 1 more event(s)")
+    assert machine.next_command() == Collect(2)
+    assert machine.awaiting() == "c1: 1 more event(s)"
     machine.feed("c1", frame(message("echo", {"hello": "world"})))
     assert perform_next(machine).step.index == 2
 
@@ -332,9 +336,11 @@ def test_every_connection_must_have_what_was_recorded_before_the_action() -> Non
 
     for text in (COMPLETE, message("chat_message"), GROUP_COMPLETE):
         machine.feed("c1", frame(text))
-    assert machine.next_command() == Collect(3, "c2: 1 group_complete")
+    assert machine.next_command() == Collect(3)
+    assert machine.awaiting() == "c2: 1 group_complete"
     machine.feed("c2", frame(message("chat_message")))
-    assert machine.next_command() == Collect(3, "c2: 1 group_complete")
+    assert machine.next_command() == Collect(3)
+    assert machine.awaiting() == "c2: 1 group_complete"
     machine.feed("c2", frame(GROUP_COMPLETE))
     assert perform_next(machine).step.describe() == "c2 disconnects (code 1000)"
     assert machine.awaiting() == ""
@@ -686,7 +692,7 @@ def test_after_the_last_step_the_machine_drains_until_settled_then_finishes() ->
         for conn, event in responses.get(index, ()):
             machine.feed(conn, event)
     drain = machine.next_command()
-    assert drain == Collect(3, "nothing more (the app to finish)", drain=True)
+    assert drain == Collect(3, drain=True)
     machine.feed("c1", frame(message("late")))  # more comes while draining
     assert machine.next_command() == drain
     machine.settle()
@@ -707,15 +713,16 @@ def test_the_end_waits_for_the_last_steps_frames_before_draining() -> None:
         if index < 2:
             for conn, event in replies[index]:
                 machine.feed(conn, event)
-    assert machine.next_command() == Collect(3, "c1: 1 complete")
+    assert machine.next_command() == Collect(3)
+    assert machine.awaiting() == "c1: 1 complete"
     machine.feed("c1", frame(message("pong")))
     machine.feed("c1", frame(COMPLETE))
-    assert machine.next_command() == Collect(3, "nothing more (the app to finish)", drain=True)
+    assert machine.next_command() == Collect(3, drain=True)
 
 
 def test_an_empty_cassette_finishes_after_draining() -> None:
     machine = ReplayMachine([])
-    assert machine.next_command() == Collect(0, "nothing more (the app to finish)", drain=True)
+    assert machine.next_command() == Collect(0, drain=True)
     machine.settle()
     assert machine.next_command() == Finished()
     assert machine.results() == []
@@ -816,12 +823,15 @@ def test_without_signals_the_machine_waits_for_the_recorded_counts() -> None:
     machine = ReplayMachine(plain_recording().events)
     assert machine.signalled is False
     perform_next(machine)
-    assert machine.next_command() == Collect(1, "c1: 1 more event(s)")
+    assert machine.next_command() == Collect(1)
+    assert machine.awaiting() == "c1: 1 more event(s)"
     machine.feed("c1", accept())
     perform_next(machine)
-    assert machine.next_command() == Collect(2, "c1: 2 more event(s)")
+    assert machine.next_command() == Collect(2)
+    assert machine.awaiting() == "c1: 2 more event(s)"
     machine.feed("c1", frame("anything"))  # counts are counts, whatever came
-    assert machine.next_command() == Collect(2, "c1: 1 more event(s)")
+    assert machine.next_command() == Collect(2)
+    assert machine.awaiting() == "c1: 1 more event(s)"
     machine.feed("c1", frame('{"echo": {"n": 1}, "again": true}'))
     assert perform_next(machine).step.index == 2
 
@@ -855,4 +865,5 @@ def test_signal_names_come_from_the_caller() -> None:
     perform_next(machine)
     machine.feed("c1", frame('{"type": "other"}'))
     machine.feed("c1", frame('{"type": "reply"}'))
-    assert machine.next_command() == Collect(2, "c1: 1 complete")
+    assert machine.next_command() == Collect(2)
+    assert machine.awaiting() == "c1: 1 complete"

@@ -19,6 +19,7 @@ from channels_replay.drivers.base import (
 from channels_replay.drivers.inprocess import (
     InProcessConnection,
     InProcessDriver,
+    channel_layer_is_seen,
     keep_db_connections,
     websocket_scope,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "InProcessDriver",
     "LiveDriver",
     "Quiet",
+    "channel_layer_is_seen",
     "check_target",
     "keep_db_connections",
     "server_event",

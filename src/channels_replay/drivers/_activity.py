@@ -28,12 +28,13 @@ restored after the last one detaches.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextvars
 import weakref
 from collections.abc import Callable, Coroutine, Generator
 from typing import Any, Literal
 
-__all__ = ["ActivityState", "AppActivity", "activity_for"]
+__all__ = ["ActivityState", "AppActivity", "activity_for", "waiting_for_input"]
 
 ActivityState = Literal["running", "waiting", "done"]
 
@@ -42,20 +43,31 @@ _current: contextvars.ContextVar[AppActivity | None] = contextvars.ContextVar(
 )
 
 _RECHECK = 0.05
-"""Seconds between fallback checks while waiting, for blockers no hook reports."""
+"""Seconds between fallback checks while only timers or thread jobs are pending."""
+_POLL = 0.002
+"""Seconds between fallback checks while a task of the app runs, for blockers no hook
+reports (a task waiting on something that is not input)."""
 
 
 class AppActivity:
     """The tasks, timers and executor jobs of the apps run in-process on one event loop."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop = loop
+        self._loop = weakref.ref(loop)  # the loop keeps the activity, not the reverse
         self._tasks: set[asyncio.Task[Any]] = set()
         self._timers: set[asyncio.TimerHandle] = set()
         self._jobs = 0
         self._waiters: list[asyncio.Future[None]] = []
+        self._poll: asyncio.TimerHandle | None = None
         self._users = 0
         self._instrumentation: _LoopInstrumentation | None = None
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        loop = self._loop()
+        if loop is None:  # pragma: no cover - an activity is only used on its live loop
+            raise RuntimeError("the event loop of this AppActivity is gone")
+        return loop
 
     # -- attaching ------------------------------------------------------------------
 
@@ -66,11 +78,18 @@ class AppActivity:
         self._users += 1
 
     def detach(self) -> None:
-        """One user less; the last one restores the loop."""
+        """One user less; the last one restores the loop and forgets what it tracked.
+
+        A task still alive then belongs to an app nobody drives any more (a test's
+        leftover): it must not keep a later app on this loop from being done.
+        """
         self._users -= 1
         if self._users == 0 and self._instrumentation is not None:
             self._instrumentation.restore()
             self._instrumentation = None
+            self._tasks.clear()
+            self._timers.clear()
+            self._jobs = 0
 
     def start(self, coroutine: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         """Run an app coroutine as a tracked task, in a fresh context (as asgiref does)."""
@@ -103,7 +122,7 @@ class AppActivity:
         future.add_done_callback(self._job_done)
 
     def _job_done(self, _future: asyncio.Future[Any]) -> None:
-        self._jobs -= 1
+        self._jobs = max(self._jobs - 1, 0)
         self.notify()
 
     # -- the question -------------------------------------------------------------------
@@ -147,8 +166,10 @@ class AppActivity:
 
         While a task of the app can run, this yields one loop iteration at a time;
         while only timers or thread jobs are pending, it sleeps until one of them
-        ends (or `_RECHECK`). "Done" must hold across one more iteration, so that
-        callbacks already scheduled (a finished task waking its awaiter) are seen.
+        ends (or `_RECHECK`). "Done" must hold across one more iteration, and with
+        nothing else scheduled to run: a callback already scheduled (a finished task
+        waking its awaiter, through `gather` or a chain of `call_soon`) may be about
+        to resolve what a task waits on.
         Raises TimeoutError at `deadline` (loop time).
         """
         loop = self.loop
@@ -157,27 +178,39 @@ class AppActivity:
             if ready():
                 return False
             state = self.state
-            if state == "done":
-                if confirmed:
+            if state == "done" and not _scheduled(loop):
+                if confirmed or _sees_scheduled(loop):
                     return True
                 confirmed = True
             else:
                 confirmed = False
+                if state == "done":
+                    state = "running"  # something is scheduled: let it run, then look again
             if loop.time() >= deadline:
                 raise TimeoutError
-            if state == "waiting":
-                await self._wait_for_change(deadline)
+            if confirmed:
+                await asyncio.sleep(0)  # one iteration, to confirm
             else:
-                await asyncio.sleep(0)
+                # Woken by what the app sends, a task ending, a timer or a thread job, or
+                # a task about to wait for input (`waiting_for_input`); the poll is for
+                # blockers no hook reports.
+                poll = _RECHECK if state == "waiting" else _POLL
+                await self._wait_for_change(min(deadline, loop.time() + poll))
 
-    async def _wait_for_change(self, deadline: float) -> None:
+    async def _wait_for_change(self, until: float) -> None:
+        """Sleep until `notify` or (loop time) `until`; one poll timer serves every wait."""
         future: asyncio.Future[None] = self.loop.create_future()
         self._waiters.append(future)
-        timer = self.loop.call_at(min(deadline, self.loop.time() + _RECHECK), _resolve, future)
-        try:
-            await future
-        finally:
-            timer.cancel()
+        poll = self._poll
+        if poll is None or poll.cancelled() or poll.when() > until:
+            if poll is not None:
+                poll.cancel()
+            self._poll = self.loop.call_at(until, self._polled)
+        await future
+
+    def _polled(self) -> None:
+        self._poll = None
+        self.notify()
 
     def notify(self) -> None:
         """Wake whoever waits in `settled` (an event arrived, or the app changed)."""
@@ -186,12 +219,37 @@ class AppActivity:
             _resolve(waiter)
 
 
+def waiting_for_input() -> None:
+    """Called by a task of the app about to wait for input (its connection's receive, a
+    channel layer's receive): whoever waits for the app to be done looks again once it
+    has blocked."""
+    owner = _current.get()
+    if owner is not None and owner._waiters:
+        owner.loop.call_soon(owner.notify)
+
+
 def _runnable(task: asyncio.Task[Any]) -> bool:
     """Whether a task is running or about to run (not blocked on an unresolved future)."""
     if task.done():
         return False
     waiting_on = getattr(task, "_fut_waiter", None)
     return waiting_on is None or bool(waiting_on.done())
+
+
+def _scheduled(loop: asyncio.AbstractEventLoop) -> bool:
+    """Whether callbacks are queued to run on this loop's next iteration.
+
+    Standard asyncio loops keep them in `_ready`; for another loop, nothing is known
+    and nothing is assumed.
+    """
+    ready = getattr(loop, "_ready", None)
+    return bool(ready)
+
+
+def _sees_scheduled(loop: asyncio.AbstractEventLoop) -> bool:
+    """Whether `_scheduled` can see this loop's queue (then no confirming iteration is
+    needed: with nothing queued, nothing can resolve what a task waits on)."""
+    return isinstance(getattr(loop, "_ready", None), collections.deque)
 
 
 def _resolve(future: asyncio.Future[None]) -> None:
@@ -250,15 +308,34 @@ class _LoopInstrumentation:
                 owner._job_started(future)
             return future
 
+        def call_later(
+            delay: float,
+            callback: Callable[..., object],
+            *args: Any,
+            context: contextvars.Context | None = None,
+        ) -> asyncio.TimerHandle:
+            return call_at(loop.time() + delay, callback, *args, context=context)
+
         loop.set_task_factory(task_factory)
-        # Instance attributes shadow the loop's methods; `restore` removes them.
-        setattr(loop, "call_at", call_at)  # noqa: B010
-        setattr(loop, "run_in_executor", run_in_executor)  # noqa: B010
+        # Instance attributes shadow the loop's methods; `restore` removes them. A loop
+        # whose methods cannot be replaced (uvloop) keeps them: its timers and thread
+        # jobs are then not seen, which docs/architecture.md says.
+        self._patched: list[str] = []
+        for name, function in (
+            ("call_at", call_at),
+            ("call_later", call_later),
+            ("run_in_executor", run_in_executor),
+        ):
+            try:
+                setattr(loop, name, function)
+            except (AttributeError, TypeError):
+                continue
+            self._patched.append(name)
 
     def restore(self) -> None:
         self.loop.set_task_factory(self._previous_factory)
-        for name in ("call_at", "run_in_executor"):
-            self.loop.__dict__.pop(name, None)
+        for name in self._patched:
+            vars(self.loop).pop(name, None)
 
 
 _activities: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AppActivity] = (

@@ -9,17 +9,16 @@ on it. Because the app runs here, the driver can tell when it is done (see
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote
 
 import channels.db
 
 from channels_replay.asgi import ConnectionTranslation, client_message
-from channels_replay.drivers._activity import AppActivity, activity_for
+from channels_replay.drivers._activity import AppActivity, activity_for, waiting_for_input
 from channels_replay.drivers.base import (
     APP_DONE,
     QUIET,
@@ -29,9 +28,19 @@ from channels_replay.drivers.base import (
     server_event,
 )
 
-__all__ = ["InProcessConnection", "InProcessDriver", "keep_db_connections", "websocket_scope"]
+__all__ = [
+    "InProcessConnection",
+    "InProcessDriver",
+    "channel_layer_is_seen",
+    "keep_db_connections",
+    "reap",
+    "websocket_scope",
+]
 
 ASGIMessage = dict[str, Any]
+
+PATH_SAFE = "/:@!$&'()*+,;=-._~"
+"""What stays as it is when a recorded (decoded) path is put back into a request line."""
 
 
 def _no_op() -> None:
@@ -68,16 +77,81 @@ keep_db_connections = _KeepDbConnections()
 """Context manager: channels does not close the database connections inside it."""
 
 
+class _ChannelLayerHook:
+    """The default channel layer's class tells when a task is about to wait in `receive`.
+
+    A group delivery ends with the receiving consumer's channel-layer receive task
+    blocking again; without this, "done" would be seen only at the next poll.
+    Installed while in-process connections run, reference counted.
+    """
+
+    def __init__(self) -> None:
+        self._users = 0
+        self._patched: tuple[type, Any] | None = None
+
+    def install(self) -> None:
+        self._users += 1
+        if self._users > 1:
+            return
+        try:
+            from channels.layers import get_channel_layer
+
+            layer = get_channel_layer()
+        except Exception:  # no Django settings, no layer configured: nothing to hook
+            layer = None
+        if layer is None:
+            return
+        cls = type(layer)
+        original = cls.__dict__.get("receive")
+        if original is None:
+            return
+
+        async def receive(self: Any, channel: str) -> Any:
+            waiting_for_input()
+            return await original(self, channel)
+
+        cls.receive = receive
+        self._patched = (cls, original)
+
+    def uninstall(self) -> None:
+        self._users = max(self._users - 1, 0)
+        if self._users == 0 and self._patched is not None:
+            cls, original = self._patched
+            cls.receive = original  # type: ignore[attr-defined]
+            self._patched = None
+
+
+_layer_hook = _ChannelLayerHook()
+
+
+def channel_layer_is_seen() -> bool:
+    """Whether "done" sees the channel layer: none configured, or the in-memory one.
+
+    A layer over sockets (Redis) holds messages "done" cannot see in flight.
+    """
+    try:
+        from channels.layers import InMemoryChannelLayer, get_channel_layer
+
+        layer = get_channel_layer()
+    except Exception:
+        return True
+    return layer is None or isinstance(layer, InMemoryChannelLayer)
+
+
 def websocket_scope(request: ConnectRequest) -> dict[str, Any]:
-    """The ASGI websocket scope of a connect request (as `channels.testing` builds it)."""
+    """The ASGI websocket scope of a connect request (as `channels.testing` builds it).
+
+    The recorded path is the scope's `path`, already percent-decoded: it is not decoded
+    again, and `raw_path` is its encoding.
+    """
     path = request.path
     scope: dict[str, Any] = {
         "type": "websocket",
         "asgi": {"version": "3.0", "spec_version": "2.3"},
         "scheme": "ws",
         "http_version": "1.1",
-        "path": unquote(path),
-        "raw_path": path.encode("latin-1", "replace"),
+        "path": path,
+        "raw_path": quote(path, safe=PATH_SAFE).encode("ascii"),
         "query_string": request.query_string.encode("latin-1", "replace"),
         "root_path": "",
         "headers": [
@@ -90,6 +164,18 @@ def websocket_scope(request: ConnectRequest) -> dict[str, Any]:
     if request.client is not None:
         scope["client"] = list(request.client)
     return scope
+
+
+async def reap(task: asyncio.Task[Any]) -> None:
+    """Await a task we cancelled, without swallowing our own cancellation."""
+    try:
+        await task
+    except asyncio.CancelledError:
+        current = asyncio.current_task()
+        if current is not None and current.cancelling():
+            raise
+    except Exception:  # the app's own error, already reported where it matters
+        pass
 
 
 class InProcessConnection:
@@ -119,17 +205,22 @@ class InProcessConnection:
         """The app's task, started on first use."""
         if self.task is None:
             self.activity.attach()
+            _layer_hook.install()
             self._attached = True
-            self.task = self.activity.start(
-                self.application(self.scope, self.input_queue.get, self._send)
-            )
+            self.task = self.activity.start(self.application(self.scope, self._receive, self._send))
             self.task.add_done_callback(self._ended)
         return self.task
 
     def _ended(self, _task: asyncio.Task[None]) -> None:
         if self._attached:
             self._attached = False
+            _layer_hook.uninstall()
             self.activity.detach()
+
+    async def _receive(self) -> ASGIMessage:
+        if self.input_queue.empty():
+            waiting_for_input()
+        return await self.input_queue.get()
 
     async def _send(self, message: ASGIMessage) -> None:
         self._on_send(message)
@@ -161,8 +252,7 @@ class InProcessConnection:
             done, _ = await asyncio.wait({task}, timeout=timeout)
         if not done:
             task.cancel()
-            with contextlib.suppress(BaseException):
-                await task
+            await reap(task)
 
 
 class InProcessDriver:
@@ -212,12 +302,14 @@ class InProcessDriver:
                 self._arrivals.append(Arrival(conn, event, event.t))
 
     def _app_ended(self, conn: str, task: asyncio.Task[None]) -> None:
-        if task.cancelled() or task.exception() is None:
+        if task.cancelled():
             return
         exc = task.exception()
-        assert exc is not None
-        self.failures.append((conn, exc))
-        translated = self._translations[conn].app_failed(exc)
+        if exc is None:
+            translated = self._translations[conn].app_returned()
+        else:
+            self.failures.append((conn, exc))
+            translated = self._translations[conn].app_failed(exc)
         if translated is not None:
             event = server_event(translated, conn, self._now())
             if event is not None:
@@ -271,17 +363,20 @@ class InProcessDriver:
         return self._activity.busy()
 
     async def aclose(self) -> None:
-        for conn, connection in self._connections.items():
-            if not connection.finished and conn not in self._disconnected:
-                # After the server's close too: a server then tells the app the client is gone.
-                self._disconnected.add(conn)
-                self._translations[conn].ended = True
-                connection.put(client_message("client_disconnect", {"code": 1000}))
-        for connection in self._connections.values():
-            await connection.stop(self.stop_timeout)
-        if self._activity is not None:
-            self._activity.detach()
-            self._activity = None
+        try:
+            for conn, connection in self._connections.items():
+                if not connection.finished and conn not in self._disconnected:
+                    # After the server's close too: a server then tells the app the client
+                    # is gone.
+                    self._disconnected.add(conn)
+                    self._translations[conn].ended = True
+                    connection.put(client_message("client_disconnect", {"code": 1000}))
+            for connection in self._connections.values():
+                await connection.stop(self.stop_timeout)
+        finally:
+            if self._activity is not None:
+                self._activity.detach()
+                self._activity = None
 
     def connections(self) -> Iterator[tuple[str, InProcessConnection]]:
         """The connections opened so far."""

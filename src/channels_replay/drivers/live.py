@@ -17,7 +17,7 @@ import contextlib
 import time
 from collections import deque
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
@@ -30,6 +30,7 @@ from channels_replay.asgi import (
     server_closed,
 )
 from channels_replay.drivers.base import QUIET, Arrival, ConnectRequest, DriverEvent, server_event
+from channels_replay.drivers.inprocess import PATH_SAFE, reap
 from channels_replay.errors import ConfigurationError, ReplayError
 
 __all__ = ["LiveDriver", "check_target"]
@@ -103,7 +104,7 @@ class LiveDriver:
     async def _run(self, conn: str, link: _Link, request: ConnectRequest) -> None:
         url = (
             self.target
-            + request.path
+            + quote(request.path, safe=PATH_SAFE)
             + (f"?{request.query_string}" if request.query_string else "")
         )
         headers = [
@@ -229,8 +230,7 @@ class LiveDriver:
         for reader in readers:
             reader.cancel()
         for reader in readers:
-            with contextlib.suppress(BaseException):
-                await reader
+            await reap(reader)
 
     def describe(self) -> dict[str, Any]:
         return {"target": self.target}

@@ -100,6 +100,8 @@ class RecorderMiddleware:
         except Exception as exc:
             tap.record(tap.translation.app_failed(exc))
             raise
+        else:
+            tap.record(tap.translation.app_returned())
         finally:
             recording.end()
 

@@ -69,8 +69,8 @@ class Collect:
 
     before: int
     """The index of the step the wait is for (`len(steps)`: the end)."""
-    awaiting: str
     drain: bool = False
+    """See `ReplayMachine.awaiting()` for what is awaited, in words."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +91,8 @@ class _Stream:
         "count",
         "event_steps",
         "expected",
+        "forgiven",
+        "forgiven_events",
         "signal_steps",
         "signals",
     )
@@ -109,15 +111,18 @@ class _Stream:
         self.arrivals: list[tuple[int, ServerEvent, float]] = []
         self.count = 0
         self.signals: Counter[SignalKind] = Counter()
+        self.forgiven: Counter[SignalKind] = Counter()
+        self.forgiven_events = 0
         self.closed = False
         """Whether nothing more can arrive (the server closed, or the client disconnected)."""
 
     def _short(self, before: int) -> tuple[int, Counter[SignalKind]]:
-        """How many events, and signals of each kind, recorded before `before` are missing."""
-        events = bisect_left(self.event_steps, before) - self.count
+        """How many events, and signals of each kind, recorded before `before` are missing
+        (what was forgiven counts as there)."""
+        events = bisect_left(self.event_steps, before) - self.count - self.forgiven_events
         signals: Counter[SignalKind] = Counter()
         for kind, steps in self.signal_steps.items():
-            missing = bisect_left(steps, before) - self.signals[kind]
+            missing = bisect_left(steps, before) - self.signals[kind] - self.forgiven[kind]
             if missing > 0:
                 signals[kind] = missing
         return max(events, 0), signals
@@ -132,8 +137,20 @@ class _Stream:
     def forgive(self, before: int) -> None:
         """Stop waiting for what is missing now: later waits do not count it again."""
         events, signals = self._short(before)
-        self.count += events
-        self.signals.update(signals)
+        self.forgiven_events += events
+        self.forgiven.update(signals)
+
+    def arrived(self, kind: SignalKind | None) -> None:
+        """One more event (of signal `kind`).
+
+        A forgiven event that arrives late after all is counted too, so a later wait
+        may end one event early: in a replay that has already reported a difference.
+        The other way (a late event pays off what was forgiven) would make every later
+        step wait again whenever the forgiven event never comes, the common case.
+        """
+        self.count += 1
+        if kind is not None:
+            self.signals[kind] += 1
 
     def awaiting(self, before: int) -> str:
         events, signals = self._short(before)
@@ -177,12 +194,12 @@ class ReplayMachine:
                 step = self.steps[before]
                 stream = self._streams.get(step.conn)
                 return Perform(step, skip=stream is not None and stream.closed)
-            return Collect(before, self.awaiting())
+            return Collect(before)
         if self._settled:
             return Finished()
         if not self._blocking:
-            return Collect(before, "nothing more (the app to finish)", drain=True)
-        return Collect(before, self.awaiting())
+            return Collect(before, drain=True)
+        return Collect(before)
 
     def awaiting(self) -> str:
         """What the current wait is for, per connection, e.g. `c2: 1 complete`."""
@@ -214,12 +231,9 @@ class ReplayMachine:
             stream = self._streams[conn] = _Stream(conn, [], self.names)
         stream.arrivals.append((max(self._next - 1, 0), event, t))
         self._happened.append((event, conn, t))
-        stream.count += 1
-        if isinstance(event, ServerFrame):
-            kind = self.names.kind_of(event.text)
-            if kind is not None:
-                stream.signals[kind] += 1
-        elif isinstance(event, ServerClose):
+        kind = self.names.kind_of(event.text) if isinstance(event, ServerFrame) else None
+        stream.arrived(kind)
+        if isinstance(event, ServerClose):
             stream.closed = True
         if conn in self._blocking and stream.satisfied(self._target):
             self._blocking.discard(conn)
@@ -349,28 +363,30 @@ def _match(
 ) -> list[int | None]:
     """For each arrival, the index of the expected event it stands for, or None (extra).
 
-    Equal frames (noise masked) pair first, then frames of the same kind and action.
-    Among candidates, an arrival takes the first one recorded in its own step or
-    later (an event arrives after the action that caused it, and may come early
-    relative to other connections); failing that, the last one before (it came
-    late).
+    First within the step the arrival came in (equal frames, noise masked, then
+    frames of the same kind and action), so that a changed value is a change even
+    where the new value was recorded elsewhere; then across steps, where an arrival
+    takes the first candidate recorded in its own step or later (an event arrives
+    after the action that caused it, and may come early relative to other
+    connections), failing that the last one before (it came late).
     """
     exp_keys = alignment_keys([e for _, e in expected], rules=rules, action_key=names.action_key)
     act_keys = alignment_keys([e for _, e, _ in arrivals], rules=rules, action_key=names.action_key)
     matches: list[int | None] = [None] * len(arrivals)
     taken = [False] * len(expected)
-    for level in (0, 1):
+    for same_step, level in ((True, 0), (True, 1), (False, 0), (False, 1)):
         candidates: dict[Hashable, list[int]] = {}
         for index, keys in enumerate(exp_keys):
             if not taken[index]:
-                candidates.setdefault(keys[level], []).append(index)
+                key = (expected[index][0], keys[level]) if same_step else keys[level]
+                candidates.setdefault(key, []).append(index)
         for index, keys in enumerate(act_keys):
             if matches[index] is not None:
                 continue
-            found = candidates.get(keys[level])
+            arrival_step = arrivals[index][0]
+            found = candidates.get((arrival_step, keys[level]) if same_step else keys[level])
             if not found:
                 continue
-            arrival_step = arrivals[index][0]
             at = bisect_left(found, arrival_step, key=lambda i: expected[i][0])
             chosen = found.pop(at if at < len(found) else len(found) - 1)
             matches[index] = chosen

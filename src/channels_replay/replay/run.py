@@ -144,9 +144,8 @@ class _Loop:
                     for arrival in arrived:
                         machine.feed(arrival.conn, self._redacted(arrival.event), self._now())
                     continue
-                if not command.skip and not await self._quiescent(command.step):
-                    continue
                 if not command.skip:
+                    await self._quiescent(command.step)
                     await self._perform(command.step)
                 machine.performed(command.step, self._now())
                 deadline = None
@@ -168,30 +167,34 @@ class _Loop:
                 machine.give_up(f"nothing came within {options.timeout:g}s")
                 deadline = None
 
-    async def _quiescent(self, step: Step) -> bool:
-        """In-process, let the app finish before the next action; False if something came.
+    async def _quiescent(self, step: Step) -> None:
+        """In-process, let the app finish before the next action, feeding what arrives.
 
         The recording shows what other connections had reached when the client acted
         (a member of a room had joined its group before a broadcast reached it), but
         not when their app-side work ended: with every action taken on an app that is
-        done, no action overtakes work the recording had seen finished. An app that is
-        never done (a timer that never stops) is waited for once, up to `settle`, and
-        then replayed by the recorded counts alone.
+        done, no action overtakes work the recording had seen finished. The wait is
+        bounded by `settle` for the step, whatever arrives meanwhile; an app that is
+        never done (a ticker, a timer that never stops) is then replayed by the
+        recorded counts alone, and the report says so.
         """
         if not (self.driver.can_tell_done and self.settling):
-            return True
-        event = await self.driver.next_event(self.options.settle)
-        if isinstance(event, Arrival):
-            self.machine.feed(event.conn, self._redacted(event.event), self._now())
-            return False
-        if not isinstance(event, AppDone):
+            return
+        deadline = time.monotonic() + self.options.settle
+        while True:
+            event = await self.driver.next_event(max(deadline - time.monotonic(), 0.0))
+            if isinstance(event, Arrival):
+                self.machine.feed(event.conn, self._redacted(event.event), self._now())
+                continue
+            if isinstance(event, AppDone):
+                return
             self.settling = False
             self.notes.append(
                 f"the app was still busy {self.options.settle:g}s before step {step.index + 1} "
                 "(a timer or a socket it waits on): from there on, actions followed the "
                 "recorded counts without waiting for it to finish"
             )
-        return True
+            return
 
     async def _perform(self, step: Step) -> None:
         action = step.action

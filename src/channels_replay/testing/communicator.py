@@ -22,7 +22,11 @@ from typing import Any, Self
 from channels.testing.websocket import WebsocketCommunicator as _ChannelsWebsocketCommunicator
 from pydantic import ValidationError
 
-from channels_replay.drivers import InProcessConnection, keep_db_connections
+from channels_replay.drivers import (
+    InProcessConnection,
+    channel_layer_is_seen,
+    keep_db_connections,
+)
 from channels_replay.errors import (
     CommunicatorError,
     NeverSent,
@@ -145,10 +149,11 @@ class WebsocketCommunicator(_ChannelsWebsocketCommunicator):  # type: ignore[mis
         finally:
             timer.cancel()
 
-    async def _wait_for_output_or_done(self, deadline: float) -> None:
-        """Wait until the app sends, ends or is done; TimeoutError at `deadline`."""
+    async def _wait_for_output_or_done(self, deadline: float) -> bool:
+        """Wait until the app sends, ends or is done; True when done; TimeoutError at
+        `deadline`."""
         with keep_db_connections:
-            await self.transport.activity.settled(
+            return await self.transport.activity.settled(
                 lambda: bool(self._outbox) or self.app_finished, deadline
             )
 
@@ -222,9 +227,8 @@ class WebsocketCommunicator(_ChannelsWebsocketCommunicator):  # type: ignore[mis
             if self.app_finished:
                 return None
             if settle:
-                if self.idle:
+                if await self._wait_for_output_or_done(deadline) and not self._outbox:
                     return None
-                await self._wait_for_output_or_done(deadline)
             else:
                 await self._wait_for_output(deadline)
 
@@ -444,9 +448,13 @@ class WebsocketCommunicator(_ChannelsWebsocketCommunicator):  # type: ignore[mis
         awaited = f"action {stop_action!r} on {self.path}"
         collected: list[Any] = []
         deadline = self._deadline(timeout)
+        # Over a Redis layer a group message may be in flight where "done" cannot see
+        # it: there the signal, or the timeout, ends a wait for one.
+        settle = not (stop_action == replay_settings.GROUP_COMPLETE_ACTION and self._signalled)
+        settle = settle or channel_layer_is_seen()
         while True:
             try:
-                event = await self._next_event(deadline, settle=True)
+                event = await self._next_event(deadline, settle=settle)
             except TimeoutError:
                 raise ReceiveTimeout(
                     awaited=f"{awaited} ({self.busy()})", timeout=timeout, received=collected
