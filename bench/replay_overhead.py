@@ -4,7 +4,8 @@ For N exchanges (default 100, 1,000, 10,000) against the echo and chat consumers
 a session is recorded in-process with the real RecorderMiddleware, then, in the
 same run and interleaved, replayed with the engine and driven by a raw loop that
 sends the same frames and reads the same number of replies (no diff, no checks).
-Prints the time per exchange and the ratio replay / raw.
+Prints the time per exchange and the ratio replay / raw. The chanx consumers (another
+settings module, so another process): bench/replay_overhead_chanx.py.
 
 Run: python bench/replay_overhead.py [--sizes 100,1000,10000] [--repeat 3]
 Target: at most 1.15x the raw loop at N = 1,000; time per exchange flat in N.
