@@ -230,3 +230,18 @@ def test_communicator_outside_a_test_case() -> None:
             return await communicator.receive_all_json()
 
     assert asyncio.run(run()) == [{"action": "echoed", "payload": {"action": "a"}}]
+
+
+async def _closes_without_a_code(scope: Any, receive: Any, send: Any) -> None:
+    await receive()
+    await send({"type": "websocket.accept"})
+    await receive()
+    await send({"type": "websocket.close", "code": None})
+
+
+async def test_a_close_without_a_code_is_1005_as_the_translation_says() -> None:
+    communicator = WebsocketCommunicator(_closes_without_a_code, "/bye/")
+    assert await communicator.connect() == (True, None)
+    await communicator.send_to(text_data="bye")
+    await communicator.assert_closed(code=1005)
+    assert communicator.close_code == 1005

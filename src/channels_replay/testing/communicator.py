@@ -22,6 +22,7 @@ from typing import Any, Self
 from channels.testing.websocket import WebsocketCommunicator as _ChannelsWebsocketCommunicator
 from pydantic import ValidationError
 
+from channels_replay.asgi import REFUSED_STATUS, close_code
 from channels_replay.drivers import (
     InProcessConnection,
     channel_layer_is_seen,
@@ -192,7 +193,7 @@ class WebsocketCommunicator(_ChannelsWebsocketCommunicator):  # type: ignore[mis
         """The code of the server's close, once one has been received."""
         if self._close_event is None:
             return None
-        return int(self._close_event.get("code", 1000))
+        return close_code(self._close_event.get("code", 1000))
 
     def _deadline(self, timeout: float) -> float:
         return asyncio.get_running_loop().time() + timeout
@@ -338,9 +339,9 @@ class WebsocketCommunicator(_ChannelsWebsocketCommunicator):  # type: ignore[mis
             subprotocol: str | None = event.get("subprotocol")
             return True, subprotocol
         if kind == "websocket.close":
-            return False, int(event.get("code", 1000))
+            return False, close_code(event.get("code", 1000))
         if kind == "websocket.http.response.start":
-            return False, int(event.get("status", 403))
+            return False, close_code(event.get("status"), REFUSED_STATUS)
         raise CommunicatorError(
             f"the app on {self.path} sent {kind!r} before accepting the connection; "
             "an ASGI app must send websocket.accept or websocket.close first"
