@@ -61,6 +61,10 @@ class CassetteHeader(_Record):
     """Noise rules stored with the cassette (see `channels_replay.replay`)."""
     metadata: dict[str, Any] = Field(default_factory=dict)
 
+    def signal_names(self) -> SignalNames:
+        """The signal convention the cassette was recorded with (the defaults when unknown)."""
+        return self.signals if self.signals is not None else SignalNames()
+
 
 class _EventBase(_Record):
     seq: int = Field(ge=0)
@@ -159,7 +163,7 @@ class Cassette(BaseModel):
 
     def signal_names(self) -> SignalNames:
         """The signal convention the cassette was recorded with (the defaults when unknown)."""
-        return self.header.signals if self.header.signals is not None else SignalNames()
+        return self.header.signal_names()
 
     def connections(self) -> list[str]:
         """Connection ids in the order they first appear."""

@@ -97,7 +97,7 @@ def show(cassette: Path, as_json: bool, conn: str | None, width: int | None) -> 
 def _timeline(reader: CassetteReader, conn: str | None) -> Iterator[str]:
     yield from _header_lines(reader, reader.header)
     yield f"{'seq':>6}  {'t':>9}  {'conn':<8} dir  {'kind':<17} detail"
-    names = _signal_names(reader.header)
+    names = reader.header.signal_names()
     shown = 0
     connections: dict[str, str | None] = {}  # conn -> the user of its connect event
     signals: Counter[SignalKind] = Counter()
@@ -127,13 +127,9 @@ def _timeline(reader: CassetteReader, conn: str | None) -> Iterator[str]:
         yield no_signals_note()
 
 
-def _signal_names(header: CassetteHeader) -> SignalNames:
-    return header.signals if header.signals is not None else SignalNames()
-
-
 def _convention(header: CassetteHeader) -> str:
     """The signal convention the cassette was recorded with, on one line."""
-    names = _signal_names(header)
+    names = header.signal_names()
     if names == SignalNames():
         which = "the defaults" if header.signals is not None else "the defaults (not recorded)"
         return (

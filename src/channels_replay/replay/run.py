@@ -80,7 +80,7 @@ async def run_replay(
 ) -> ReplayResult:
     """Replay `cassette` through `driver`; the differences are in the result."""
     options = options or ReplayOptions()
-    names = options.names or _cassette_names(cassette)
+    names = options.names or cassette.signal_names()
     machine = ReplayMachine(cassette.events, names)
     loop = _Loop(machine, driver, options)
     started = time.monotonic()
@@ -99,11 +99,6 @@ async def run_replay(
         driver="in-process" if driver.can_tell_done else "live",
         notes=loop.notes,
     )
-
-
-def _cassette_names(cassette: Cassette) -> SignalNames:
-    names = getattr(cassette, "signal_names", None)
-    return names() if callable(names) else SignalNames()
 
 
 def _timeline(machine: ReplayMachine) -> list[Event]:
