@@ -2,7 +2,8 @@
 
 After accepting a connection it sends the authentication message; after handling
 each client frame it sends `complete`; after handling each channel-layer (group)
-event it sends `group_complete`. Those signals tell a test, and the replay engine,
+event it sends `group_complete` (both only while the `SEND_COMPLETION` setting is
+True, the default). Those signals tell a test, and the replay engine,
 where an exchange ends without waiting for a timeout.
 """
 
@@ -59,6 +60,8 @@ class SignalsMixin:
     async def dispatch(self, message: dict[str, Any]) -> None:
         await super().dispatch(message)  # type: ignore[misc]
         if getattr(self, "_signals_closed", False):
+            return
+        if not replay_settings.SEND_COMPLETION:
             return
         kind = message.get("type", "")
         if kind == "websocket.receive":

@@ -10,10 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "AssertionTimeout",
     "CassetteError",
     "ChannelsReplayError",
     "CommunicatorError",
     "ConfigurationError",
+    "MessageInvalid",
     "NeverSent",
     "NotReceived",
     "ReceiveError",
@@ -95,3 +97,20 @@ class NeverSent(NotReceived, TimeoutError):
     failure) and a TimeoutError, so code written for chanx's timeouts still
     catches it.
     """
+
+
+class MessageInvalid(NotReceived):
+    """A frame arrived but is not a valid instance of the awaited message model.
+
+    The message shows the frame and pydantic's error; `validation_error` holds the
+    pydantic ValidationError and `received` the frames.
+    """
+
+    def __init__(self, reason: str, *, awaited: str, received: list[Any], validation_error: Any):
+        self.validation_error = validation_error
+        super().__init__(f"{reason}\n{validation_error}", awaited=awaited, received=received)
+
+
+class AssertionTimeout(ReceiveTimeout, AssertionError):
+    """A timeout inside an `assert_*` helper: a TimeoutError (as in chanx) that a test
+    reports as a failure."""

@@ -13,13 +13,20 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Annotated
 
 import pytest
+from chanx.messages.incoming import PingMessage
+from chanx.messages.outgoing import PongMessage
 from django.core.management import call_command
+from pydantic import Field, TypeAdapter
 
-from channels_replay.errors import NeverSent
+from channels_replay.errors import MessageInvalid, NeverSent
 from channels_replay.testing import WebsocketTestCase
+from tests.foreign.project.consumers_chanx import EchoMessage, TextMessage, TextPayload
 from tests.foreign.project.users import USERS
+
+EchoOutgoing = TypeAdapter(Annotated[PongMessage | EchoMessage, Field(discriminator="action")])
 
 
 @contextmanager
@@ -59,6 +66,19 @@ class ChanxEchoTests(ForeignTestCase):
             {"action": "echo", "payload": {"message": "hi"}}
         ]
 
+    async def test_typed_receives_with_a_chanx_message_union(self) -> None:
+        await self.auth_communicator.connect()
+        await self.auth_communicator.assert_authenticated_status_ok()
+        await self.auth_communicator.send_message(PingMessage())  # a chanx message
+        assert await self.auth_communicator.receive_all_messages(EchoOutgoing) == [PongMessage()]
+        await self.auth_communicator.send_message(TextMessage(payload=TextPayload(message="hi")))
+        (echo,) = await self.auth_communicator.receive_all_messages(EchoOutgoing)
+        assert isinstance(echo, EchoMessage)
+        assert echo.payload == {"message": "hi"}
+        await self.auth_communicator.send_message(PingMessage())
+        with pytest.raises(MessageInvalid, match="is not a valid EchoMessage"):
+            await self.auth_communicator.receive_all_messages(EchoMessage)
+
     async def test_every_frame_before_complete_is_collected(self) -> None:
         await self.auth_communicator.connect()
         await self.auth_communicator.assert_authenticated_status_ok()
@@ -97,9 +117,11 @@ class ChanxRoomTests(ForeignTestCase):
         return [(b"authorization", f"Token {USERS['alice']}".encode())]
 
     async def test_a_broadcast_reaches_every_member_sender_included(self) -> None:
+        alice = self.auth_communicator  # as in chanx: the first communicator created
         bob = self.create_communicator(
             headers=[(b"authorization", f"Token {USERS['bob']}".encode())]
         )
+        assert self.auth_communicator is alice
         # Both connect before either reads its authentication frame, as two tabs do.
         await self.auth_communicator.connect()
         await bob.connect()

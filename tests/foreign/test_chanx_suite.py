@@ -24,4 +24,4 @@ def test_the_chanx_suite_passes(
     result = pytester.runpytest_subprocess(
         str(HERE / "chanx_suite.py"), "-p", "no:cacheprovider", "-o", "addopts=", "-q"
     )
-    result.assert_outcomes(passed=5)
+    result.assert_outcomes(passed=6)

@@ -54,8 +54,8 @@ from channels_replay.cassettes import (
 from channels_replay.cassettes._construct import make_event
 from channels_replay.recorder._files import BatchedFile, CassettePaths
 from channels_replay.recorder._options import check_recording_allowed, resolve_redactor
-from channels_replay.settings import replay_settings
-from channels_replay.signals import SignalKind, SignalNames
+from channels_replay.settings import signal_names
+from channels_replay.signals import SignalKind
 
 __all__ = ["FLUSH_DELAY", "ConnectionRecording", "RecordingSession", "RecordingSummary"]
 
@@ -212,7 +212,7 @@ class RecordingSession:
         self.per_connection = per_connection
         self.redactor = resolve_redactor(redactor, redact=redact)
         self._paths = CassettePaths(target)
-        self.signal_names = _signal_names_in_force()
+        self.signal_names = signal_names()
         """The signal convention of the recorded app (Django settings, else the defaults)."""
         self._header = CassetteHeader(
             library_version=__version__,
@@ -508,16 +508,6 @@ class RecordingSession:
         if self._atexit_registered:
             atexit.unregister(self.close)
             self._atexit_registered = False
-
-
-def _signal_names_in_force() -> SignalNames:
-    """The signal convention of the Django settings (`CHANNELS_REPLAY`), else the defaults."""
-    return SignalNames(
-        action_key=str(replay_settings.MESSAGE_ACTION_KEY),
-        authentication=str(replay_settings.AUTHENTICATION_ACTION),
-        complete=str(replay_settings.COMPLETE_ACTION),
-        group_complete=str(replay_settings.GROUP_COMPLETE_ACTION),
-    )
 
 
 def _completion(recordings: Sequence[ConnectionRecording]) -> dict[str, Any]:

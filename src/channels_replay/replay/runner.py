@@ -19,7 +19,6 @@ from channels_replay.replay.engine import replay_cassette
 from channels_replay.replay.noise import NoiseRules
 from channels_replay.replay.result import ReplayResult
 from channels_replay.replay.run import DEFAULT_GRACE, ReplayOptions
-from channels_replay.replay.steps import SignalNames
 from channels_replay.replay.substitution import Credentials
 
 __all__ = [
@@ -28,7 +27,6 @@ __all__ = [
     "find_cassettes",
     "replay_file",
     "settings_noise",
-    "signal_names",
 ]
 
 CASSETTE_SUFFIXES = (".cassette", ".jsonl")
@@ -62,20 +60,6 @@ def _django_settings() -> Any | None:
     except ImportError:  # pragma: no cover - django is a dependency
         return None
     return settings if settings.configured else None
-
-
-def signal_names() -> SignalNames:
-    """The signal names in force (Django settings where configured, else the defaults)."""
-    from channels_replay.settings import replay_settings
-
-    if _django_settings() is None:
-        return SignalNames()
-    return SignalNames(
-        action_key=replay_settings.MESSAGE_ACTION_KEY,
-        authentication=replay_settings.AUTHENTICATION_ACTION,
-        complete=replay_settings.COMPLETE_ACTION,
-        group_complete=replay_settings.GROUP_COMPLETE_ACTION,
-    )
 
 
 def settings_noise() -> NoiseRules:

@@ -15,12 +15,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import types
+import typing
 from collections import deque
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypeVar, overload
 
 from channels.testing.websocket import WebsocketCommunicator as _ChannelsWebsocketCommunicator
-from pydantic import ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from channels_replay.asgi import REFUSED_STATUS, close_code
 from channels_replay.drivers import (
@@ -29,15 +31,16 @@ from channels_replay.drivers import (
     keep_db_connections,
 )
 from channels_replay.errors import (
+    AssertionTimeout,
     CommunicatorError,
+    MessageInvalid,
     NeverSent,
     NotReceived,
     ReceiveError,
     ReceiveTimeout,
 )
-from channels_replay.messages import AuthenticationMessage, BaseMessage
-from channels_replay.settings import replay_settings
-from channels_replay.signals import SignalNames
+from channels_replay.messages import AuthenticationMessage
+from channels_replay.settings import replay_settings, signal_names
 
 __all__ = ["WebsocketCommunicator"]
 
@@ -49,14 +52,23 @@ def _expire(waiter: asyncio.Future[None]) -> None:
         waiter.set_exception(TimeoutError())
 
 
-def _names() -> SignalNames:
-    """The signal convention of the settings in force (read at use time)."""
-    return SignalNames(
-        action_key=replay_settings.MESSAGE_ACTION_KEY,
-        authentication=replay_settings.AUTHENTICATION_ACTION,
-        complete=replay_settings.COMPLETE_ACTION,
-        group_complete=replay_settings.GROUP_COMPLETE_ACTION,
-    )
+_Model = TypeVar("_Model", bound=BaseModel)
+_T = TypeVar("_T")
+
+
+def _adapter(model: Any) -> TypeAdapter[Any]:
+    return model if isinstance(model, TypeAdapter) else TypeAdapter(model)
+
+
+def _model_name(model: Any) -> str:
+    """A short name for a model, a TypeAdapter's type, an Annotated union."""
+    if isinstance(model, TypeAdapter):
+        model = getattr(model, "_type", model)
+    if typing.get_origin(model) is typing.Annotated:
+        model = typing.get_args(model)[0]
+    if typing.get_origin(model) in (typing.Union, types.UnionType):
+        return " | ".join(_model_name(arg) for arg in typing.get_args(model))
+    return str(getattr(model, "__name__", None) or model)
 
 
 def _frame_of(event: ASGIMessage) -> Any:
@@ -215,7 +227,7 @@ class WebsocketCommunicator(_ChannelsWebsocketCommunicator):  # type: ignore[mis
         while True:
             if self._outbox:
                 event = self._outbox.popleft()
-                if not self._signalled and _names().kind_of(event.get("text")) is not None:
+                if not self._signalled and signal_names().kind_of(event.get("text")) is not None:
                     self._signalled = True
                 if event.get("type") == "websocket.close":
                     self._close_event = event
@@ -407,9 +419,99 @@ class WebsocketCommunicator(_ChannelsWebsocketCommunicator):  # type: ignore[mis
 
     # -- JSON messages --------------------------------------------------------------
 
-    async def send_message(self, message: BaseMessage) -> None:
-        """Send a pydantic message (anything with `model_dump`) as a JSON text frame."""
+    async def send_message(self, message: BaseModel | dict[str, Any]) -> None:
+        """Send a pydantic model (any BaseModel, dumped in JSON mode) or a dict as a JSON frame."""
+        if isinstance(message, dict):
+            await self.send_json_to(message)
+            return
         await self.send_json_to(message.model_dump(mode="json"))
+
+    def _validate(
+        self, model: Any, messages: list[Any], awaited: str, *, put_back: ASGIMessage | None = None
+    ) -> list[Any]:
+        """Each message validated by `model`; MessageInvalid names the first invalid one."""
+        adapter = _adapter(model)
+        validated: list[Any] = []
+        for index, message in enumerate(messages):
+            if replay_settings.CAMELIZE:
+                import humps
+
+                message = humps.decamelize(message)
+            try:
+                validated.append(adapter.validate_python(message))
+            except ValidationError as exc:
+                if put_back is not None:
+                    self._put_back(put_back)
+                where = (
+                    f"frame {index + 1} of {len(messages)}" if len(messages) > 1 else "the frame"
+                )
+                raise MessageInvalid(
+                    f"{where} on {self.path} is not a valid {_model_name(model)}: "
+                    f"{json.dumps(message, default=repr)[:500]}",
+                    awaited=awaited,
+                    received=messages,
+                    validation_error=exc,
+                ) from None
+        return validated
+
+    @overload
+    async def receive_message(self, model: type[_Model], timeout: float = 1) -> _Model: ...
+    @overload
+    async def receive_message(self, model: TypeAdapter[_T], timeout: float = 1) -> _T: ...
+    @overload
+    async def receive_message(self, model: Any, timeout: float = 1) -> Any: ...
+    async def receive_message(self, model: Any, timeout: float = 1) -> Any:
+        """The next JSON frame, validated by `model` (a BaseModel class, a TypeAdapter such
+        as a discriminated union's, or any type pydantic validates).
+
+        Reads the next frame as `receive_json_from` does (completion frames are not
+        skipped). A frame that does not validate raises MessageInvalid (an
+        AssertionError) showing the frame and pydantic's error; the frame stays for
+        the next call.
+        """
+        awaited = f"a {_model_name(model)} on {self.path}"
+        try:
+            event = await self._next_event(self._deadline(timeout), settle=False)
+        except TimeoutError:
+            raise ReceiveTimeout(awaited=awaited, timeout=timeout, received=[]) from None
+        if event is None:
+            raise NotReceived(
+                f"the app on {self.path} has ended and will send nothing more",
+                awaited=awaited,
+                received=[],
+            )
+        if event.get("type") == "websocket.close":
+            raise NotReceived(
+                f"expected a frame on {self.path}, but the server closed the connection "
+                f"(code {event.get('code', 1000)})",
+                awaited=awaited,
+                received=[event],
+            )
+        message = self._decode_json(event, [], awaited)
+        return self._validate(model, [message], awaited, put_back=event)[0]
+
+    @overload
+    async def receive_all_messages(
+        self, model: type[_Model], timeout: float = 5, *, wait_group: bool = False
+    ) -> list[_Model]: ...
+    @overload
+    async def receive_all_messages(
+        self, model: TypeAdapter[_T], timeout: float = 5, *, wait_group: bool = False
+    ) -> list[_T]: ...
+    @overload
+    async def receive_all_messages(
+        self, model: Any, timeout: float = 5, *, wait_group: bool = False
+    ) -> list[Any]: ...
+    async def receive_all_messages(
+        self, model: Any, timeout: float = 5, *, wait_group: bool = False
+    ) -> list[Any]:
+        """`receive_all_json`, each frame validated by `model` (see `receive_message`).
+
+        MessageInvalid (an AssertionError) names the first frame that does not
+        validate, with pydantic's error; `.received` holds every frame collected.
+        """
+        messages = await self.receive_all_json(timeout, wait_group=wait_group)
+        return self._validate(model, messages, f"{_model_name(model)} messages on {self.path}")
 
     def _decode_json(self, event: ASGIMessage, collected: list[Any], awaited: str) -> Any:
         text = event.get("text") if event.get("type") == "websocket.send" else None
@@ -530,7 +632,7 @@ class WebsocketCommunicator(_ChannelsWebsocketCommunicator):  # type: ignore[mis
         except TimeoutError:
             raise ReceiveTimeout(awaited=awaited, timeout=max_auth_time, received=[]) from None
         if event is None:
-            raise NotReceived(
+            raise NeverSent(
                 f"the app handled connect on {self.path} without sending an authentication message",
                 awaited=awaited,
                 received=[],
@@ -570,6 +672,19 @@ class WebsocketCommunicator(_ChannelsWebsocketCommunicator):  # type: ignore[mis
         """Assert the authentication message says 200; AssertionError says what came instead."""
         try:
             auth = await self.wait_for_auth(max_auth_time=max_auth_time)
+        except NeverSent as exc:
+            raise NeverSent(
+                f"no successful authentication: the app handled connect on {self.path} "
+                "without sending an authentication message",
+                awaited=exc.awaited,
+                received=exc.received,
+            ) from exc
+        except ReceiveTimeout as exc:
+            raise AssertionTimeout(
+                awaited=f"{exc.awaited} (no successful authentication)",
+                timeout=exc.timeout,
+                received=exc.received,
+            ) from exc
         except ReceiveError as exc:
             raise AssertionError(f"no successful authentication: {exc}") from exc
         if auth is None:

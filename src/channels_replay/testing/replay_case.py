@@ -151,3 +151,6 @@ class ReplayTestCase(WebsocketTestCase):
         from channels_replay.testing.testcase import _discovered_router
 
         return _discovered_router()
+
+    def _find_router(self) -> Any:
+        return self.create_router()

@@ -21,18 +21,22 @@ from asgiref.sync import async_to_sync
 from django.test import TransactionTestCase
 
 from channels_replay.testing.communicator import WebsocketCommunicator
-from channels_replay.testing.discovery import find_websocket_application
+from channels_replay.testing.discovery import ApplicationNotFound, find_websocket_application
 
 __all__ = ["WebsocketTestCase"]
 
 _discovered: dict[str, Any] = {}
 
 
-def _discovered_router() -> Any:
-    """The project's websocket application, discovered once per ASGI_APPLICATION."""
+def _asgi_application_setting() -> str:
     from django.conf import settings
 
-    key = str(getattr(settings, "ASGI_APPLICATION", ""))
+    return str(getattr(settings, "ASGI_APPLICATION", ""))
+
+
+def _discovered_router() -> Any:
+    """The project's websocket application, discovered once per ASGI_APPLICATION."""
+    key = _asgi_application_setting()
     if key not in _discovered:
         _discovered[key] = find_websocket_application()
     return _discovered[key]
@@ -52,9 +56,24 @@ class WebsocketTestCase(TransactionTestCase):
     communicator_class: ClassVar[type[WebsocketCommunicator]] = WebsocketCommunicator
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """As in chanx, the websocket application is discovered here when `router` is unset:
+        ApplicationNotFound (a ValueError, as chanx's error) when there is none."""
         super().__init__(*args, **kwargs)
         self._communicators: list[WebsocketCommunicator] = []
-        self._auth_communicator: WebsocketCommunicator | None = None
+        self._router_found_for: str | None = None
+        """The ASGI_APPLICATION the router was discovered for (None: set by the user)."""
+        if not self.router:
+            self._router_found_for = _asgi_application_setting()
+            try:
+                self.router = self._find_router()
+            except ApplicationNotFound as exc:
+                raise ApplicationNotFound(
+                    f"Could not obtain a WebSocket application for {type(self).__name__}: {exc}"
+                ) from exc
+
+    def _find_router(self) -> Any:
+        """The router used when `router` is unset (ReplayTestCase: its `create_router()`)."""
+        return _discovered_router()
 
     def run(self, result: unittest.TestResult | None = None) -> unittest.TestResult | None:
         self._wrap_async_test_method()
@@ -78,7 +97,6 @@ class WebsocketTestCase(TransactionTestCase):
 
     async def _disconnect_communicators(self) -> None:
         communicators, self._communicators = self._communicators, []
-        self._auth_communicator = None
         for communicator in communicators:
             await communicator.ensure_disconnected()
 
@@ -92,12 +110,13 @@ class WebsocketTestCase(TransactionTestCase):
 
     def setUp(self) -> None:
         super().setUp()
-        if self.router is None:
-            self.router = _discovered_router()
+        if self._router_found_for not in (None, _asgi_application_setting()):
+            # ASGI_APPLICATION was overridden for this test (override_settings on the class)
+            self._router_found_for = _asgi_application_setting()
+            self.router = self._find_router()
         self.ws_headers: list[tuple[bytes, bytes]] = self.get_ws_headers()
         self.subprotocols: list[str] = self.get_subprotocols()
         self._communicators = []
-        self._auth_communicator = None
 
     def tearDown(self) -> None:
         # Communicators driven from sync code (async_to_sync per call) still run here.
@@ -105,7 +124,6 @@ class WebsocketTestCase(TransactionTestCase):
         if pending and not pending[0].future.get_loop().is_closed():
             async_to_sync(self._disconnect_communicators)()
         self._communicators = []
-        self._auth_communicator = None
         super().tearDown()
 
     def create_communicator(
@@ -140,7 +158,9 @@ class WebsocketTestCase(TransactionTestCase):
 
     @property
     def auth_communicator(self) -> WebsocketCommunicator:
-        """The main connection's communicator, created (not connected) on first use."""
-        if self._auth_communicator is None:
-            self._auth_communicator = self.create_communicator()
-        return self._auth_communicator
+        """The main connection's communicator: the first one this test created (as in
+        chanx, so one made with `create_communicator()` in setUp is it), or a new one
+        (not connected) when the test has created none."""
+        if not self._communicators:
+            self.create_communicator()
+        return self._communicators[0]
