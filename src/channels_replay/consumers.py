@@ -50,7 +50,10 @@ class SignalsMixin:
         await self.close(code=self.authentication_failed_close_code)
 
     async def accept(self, subprotocol: str | None = None, headers: Any = None) -> None:
-        await super().accept(subprotocol, headers)  # type: ignore[misc]
+        if headers is None:  # channels 4.0's accept takes no headers
+            await super().accept(subprotocol)  # type: ignore[misc]
+        else:
+            await super().accept(subprotocol, headers)  # type: ignore[misc]
         if replay_settings.SEND_AUTHENTICATION_MESSAGE:
             status = self.authentication or AuthenticationPayload(status_code=200, status_text="OK")
             await self.send_signal(
@@ -71,4 +74,7 @@ class SignalsMixin:
 
     async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
         self._signals_closed = True
-        await super().close(code=code, reason=reason)  # type: ignore[misc]
+        if reason is None:  # channels 4.0's close takes no reason
+            await super().close(code=code)  # type: ignore[misc]
+        else:
+            await super().close(code=code, reason=reason)  # type: ignore[misc]

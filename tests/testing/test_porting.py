@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import re
 from typing import Annotated, Any, Literal
 
 import pytest
@@ -361,7 +360,10 @@ class TypedEchoTests(WebsocketTestCase):
         await self.connect()
         await self.auth_communicator.send_message(PingMessage())
         with pytest.raises(
-            MessageInvalid, match=re.escape("is not a valid EchoMessage | ErrorMessage")
+            # pydantic before 2.6 keeps no type in a TypeAdapter: the error's title names it
+            MessageInvalid,
+            match=r"is not a valid (EchoMessage \| ErrorMessage"
+            r"|tagged-union\[EchoMessage,ErrorMessage\])",
         ):
             await self.auth_communicator.receive_message(
                 TypeAdapter(Annotated[EchoMessage | ErrorMessage, Field(discriminator="action")])

@@ -21,6 +21,8 @@ from collections import deque
 from types import TracebackType
 from typing import Any, Self, TypeVar, overload
 
+from asgiref.compatibility import guarantee_single_callable
+from asgiref.testing import ApplicationCommunicator
 from channels.testing.websocket import WebsocketCommunicator as _ChannelsWebsocketCommunicator
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
@@ -60,10 +62,15 @@ def _adapter(model: Any) -> TypeAdapter[Any]:
     return model if isinstance(model, TypeAdapter) else TypeAdapter(model)
 
 
-def _model_name(model: Any) -> str:
-    """A short name for a model, a TypeAdapter's type, an Annotated union."""
+def _model_name(model: Any, error: ValidationError | None = None) -> str:
+    """A short name for a model, a TypeAdapter's type, an Annotated union.
+
+    pydantic before 2.6 keeps no type in a TypeAdapter: its error's title stands in.
+    """
     if isinstance(model, TypeAdapter):
-        model = getattr(model, "_type", model)
+        if not hasattr(model, "_type"):
+            return error.title if error is not None else "message"
+        model = model._type
     if typing.get_origin(model) is typing.Annotated:
         model = typing.get_args(model)[0]
     if typing.get_origin(model) in (typing.Union, types.UnionType):
@@ -79,7 +86,26 @@ def _frame_of(event: ASGIMessage) -> Any:
     return event
 
 
-class WebsocketCommunicator(_ChannelsWebsocketCommunicator):  # type: ignore[misc]
+class _TransportOwned(ApplicationCommunicator):
+    """asgiref's communicator state without its app task: the transport runs the app.
+
+    Placed after channels' WebsocketCommunicator in the MRO, so that its constructor
+    (which builds the scope) ends here. asgiref before 3.9 would otherwise start the
+    app in its constructor, on queues of its own, and needs a running loop for it.
+    """
+
+    def __init__(self, application: Any, scope: dict[str, Any]) -> None:
+        self.application = guarantee_single_callable(application)  # type: ignore[no-untyped-call]
+        self.scope = scope
+        if isinstance(getattr(ApplicationCommunicator, "input_queue", None), property):
+            self._input_queue = None  # asgiref 3.9+: made on first use
+            self._output_queue = None
+        else:  # asgiref before 3.9: plain attributes
+            setattr(self, "input_queue", asyncio.Queue())  # noqa: B010
+            setattr(self, "output_queue", asyncio.Queue())  # noqa: B010
+
+
+class WebsocketCommunicator(_ChannelsWebsocketCommunicator, _TransportOwned):  # type: ignore[misc]
     """Drives one WebSocket connection of an ASGI app in-process, for tests.
 
     Follows `chanx.testing.WebsocketCommunicator` (same signatures and defaults) and
@@ -95,7 +121,10 @@ class WebsocketCommunicator(_ChannelsWebsocketCommunicator):  # type: ignore[mis
         subprotocols: list[str] | None = None,
         spec_version: int | None = None,
     ) -> None:
-        super().__init__(application, path, headers, subprotocols, spec_version)
+        # channels 4.0 takes no spec_version: set it as later versions do
+        _ChannelsWebsocketCommunicator.__init__(self, application, path, headers, subprotocols)
+        if spec_version:
+            self.scope["spec_version"] = spec_version
         self.path = path
         self._connected = False
         self._close_event: ASGIMessage | None = None
@@ -125,15 +154,20 @@ class WebsocketCommunicator(_ChannelsWebsocketCommunicator):  # type: ignore[mis
             task.add_done_callback(lambda _task: self._notify())
         return task
 
-    @future.setter
-    def future(self, value: Any) -> None:
-        # asgiref's constructor resets it; the transport owns the task.
-        if value is not None:
-            raise AttributeError("the communicator's app task is started by the communicator")
+    def stop(self, exceptions: bool = True) -> None:
+        """Cancel the app if it runs (asgiref's, without starting it first, as `future` would)."""
+        task = self._future
+        if task is None:
+            return
+        if not task.done():
+            task.cancel()
+        elif exceptions:
+            task.result()
 
     @property
     def _future(self) -> asyncio.Task[None] | None:
-        return self._transport.task if self._transport is not None else None
+        transport = getattr(self, "_transport", None)
+        return transport.task if transport is not None else None
 
     @_future.setter
     def _future(self, value: Any) -> None:
@@ -367,7 +401,7 @@ class WebsocketCommunicator(_ChannelsWebsocketCommunicator):  # type: ignore[mis
         if not self.future.done():
             await self.send_input({"type": "websocket.disconnect", "code": code})
         with keep_db_connections:
-            await self.wait(timeout)
+            await self.wait(timeout)  # type: ignore[no-untyped-call]
 
     async def ensure_disconnected(self, timeout: float = 1) -> None:
         """Disconnect if the app is still running, for cleanup that must go on.
@@ -446,7 +480,7 @@ class WebsocketCommunicator(_ChannelsWebsocketCommunicator):  # type: ignore[mis
                     f"frame {index + 1} of {len(messages)}" if len(messages) > 1 else "the frame"
                 )
                 raise MessageInvalid(
-                    f"{where} on {self.path} is not a valid {_model_name(model)}: "
+                    f"{where} on {self.path} is not a valid {_model_name(model, exc)}: "
                     f"{json.dumps(message, default=repr)[:500]}",
                     awaited=awaited,
                     received=messages,
