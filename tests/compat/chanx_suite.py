@@ -136,3 +136,52 @@ class ChanxRoomTests(ForeignTestCase):
         (theirs,) = await bob.receive_all_json(wait_group=True)
         assert mine["payload"]["message"] == theirs["payload"]["message"] == "hi room"
         assert (mine["is_mine"], theirs["is_mine"]) == (True, False)
+
+
+class ChanxPrivateTests(ForeignTestCase):
+    """A token-protected chanx endpoint, tested as chanx's docs describe the API."""
+
+    ws_path = "/ws/chanx/private/"
+
+    def get_ws_headers(self) -> list[tuple[bytes, bytes]]:
+        return [(b"authorization", f"Token {USERS['alice']}".encode())]
+
+    async def test_send_message_with_chanx_models_and_receive_all_json(self) -> None:
+        await self.auth_communicator.connect()
+        await self.auth_communicator.assert_authenticated_status_ok()
+
+        await self.auth_communicator.send_message(PingMessage())
+        assert await self.auth_communicator.receive_all_json() == [
+            PongMessage().model_dump(mode="json")
+        ]
+        await self.auth_communicator.send_json_to({"action": "whoami"})
+        assert await self.auth_communicator.receive_all_json() == [
+            {"action": "identity", "payload": {"username": "alice"}}
+        ]
+
+    async def test_wait_for_auth_returns_the_authentication_message(self) -> None:
+        await self.auth_communicator.connect()
+        auth = await self.auth_communicator.wait_for_auth()
+        assert auth is not None
+        assert auth.payload.status_code == 200
+
+    async def test_an_anonymous_client_is_refused_with_a_status_and_a_close(self) -> None:
+        anonymous = self.create_communicator(headers=[])
+        await anonymous.connect()
+        with pytest.raises(AssertionError, match="authentication on /ws/chanx/private/ failed"):
+            await anonymous.assert_authenticated_status_ok()
+        await anonymous.assert_closed()
+
+    async def test_two_users_each_see_their_own_identity(self) -> None:
+        alice = self.auth_communicator  # as in chanx: the first communicator the test made
+        bob = self.create_communicator(
+            headers=[(b"authorization", f"Token {USERS['bob']}".encode())]
+        )
+        for communicator in (alice, bob):
+            await communicator.connect()
+            await communicator.assert_authenticated_status_ok()
+            await communicator.send_json_to({"action": "whoami"})
+        (alice_identity,) = await alice.receive_all_json()
+        (bob_identity,) = await bob.receive_all_json()
+        assert alice_identity["payload"]["username"] == "alice"
+        assert bob_identity["payload"]["username"] == "bob"

@@ -1,4 +1,5 @@
-"""Runs chanx_suite.py, WebsocketTestCase tests on real chanx consumers, in its own pytest.
+"""The compatibility suite: chanx_suite.py, WebsocketTestCase tests on real chanx 0.13.3
+consumers (from PyPI, the dev extra), run in a pytest process of its own.
 
 The suite needs the foreign project's Django settings (chanx, DRF), and a pytest
 process has one settings module: the main run's is the example project's.
@@ -24,4 +25,4 @@ def test_the_chanx_suite_passes(
     result = pytester.runpytest_subprocess(
         str(HERE / "chanx_suite.py"), "-p", "no:cacheprovider", "-o", "addopts=", "-q"
     )
-    result.assert_outcomes(passed=6)
+    result.assert_outcomes(passed=10)
