@@ -127,3 +127,35 @@ def test_without_the_record_setting_the_hook_does_nothing() -> None:
 
     assert install_settings_hook() is False
     assert not getattr(ProtocolTypeRouter.__init__, "_channels_replay_hook", False)
+
+
+@pytest.mark.parametrize("command", [uvicorn, daphne, runserver], ids=lambda c: c.__name__)
+async def test_a_browser_close_without_a_code_is_recorded_and_never_breaks_the_app(
+    server_factory: ServerFactory, tmp_path: Path, command: Callable[[int], list[str]]
+) -> None:
+    """Browsers' `ws.close()` sends an empty close frame; daphne passes its code as None."""
+    target = tmp_path / "recorded"
+    env = {"DJANGO_SETTINGS_MODULE": SETTINGS, "CHANNELS_REPLAY_TEST_RECORD": str(target)}
+    with server_factory(command, env=env) as server:
+        url = server.ws_url(f"/ws/chat/lobby/?token={ALICE_TOKEN}")
+        for text in ("first tab", "second tab"):
+            async with ws_connect(url) as alice:
+                await receive_json(alice)
+                await alice.send(chat(text))
+                await receive_until(alice, "group_complete")
+                await alice.close(code=None)  # type: ignore[arg-type]  # an empty close frame
+        await asyncio.to_thread(
+            wait_for_cassette,
+            target,
+            lambda c: sum(e.kind == "client_disconnect" for e in c.events) == 2,
+        )
+        await asyncio.to_thread(server.stop)
+    output = server.output()
+
+    assert "Exception inside application" not in output, output
+    assert "Traceback" not in output, output
+    (cassette_file,) = target.iterdir()
+    cassette = load_cassette(cassette_file)
+    assert cassette.complete, f"{cassette.problem}\n{output}"
+    disconnects = [e for e in cassette.events if e.kind == "client_disconnect"]
+    assert [(e.conn, e.code) for e in disconnects] == [("c1", 1005), ("c2", 1005)]  # type: ignore[union-attr]

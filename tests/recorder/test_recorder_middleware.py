@@ -596,3 +596,50 @@ async def test_a_send_to_a_client_that_is_gone_is_recorded_as_its_disconnect(
     ]
     assert isinstance(events[-1], ClientDisconnect)
     assert events[-1].code == 1006
+
+
+async def test_a_recorder_error_never_reaches_the_app_and_keeps_what_came_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An event the recorder cannot record (here: the translation fails on the second
+    frame) stops the recording with one warning; the app gets every message and the
+    cassette keeps what came before, marked incomplete."""
+    from channels_replay import asgi
+
+    original = asgi.ConnectionTranslation.from_server
+    sent: list[str] = []
+
+    def failing(self: asgi.ConnectionTranslation, message: Any) -> Any:
+        if message.get("text") == "two":
+            raise RuntimeError("a recorder bug")
+        return original(self, message)
+
+    monkeypatch.setattr(asgi.ConnectionTranslation, "from_server", failing)
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await receive()
+        await send({"type": "websocket.accept"})
+        for text in ("one", "two", "three"):
+            await send({"type": "websocket.send", "text": text})
+        await receive()
+
+    messages = iter([{"type": "websocket.connect"}, {"type": "websocket.disconnect", "code": 1000}])
+
+    async def receive() -> Any:
+        return next(messages)
+
+    async def send(message: Any) -> None:
+        sent.append(message.get("text") or message["type"])
+
+    recorder = RecorderMiddleware(app, target=tmp_path / "bug.cassette", force=True)
+    await recorder({"type": "websocket", "path": "/x/"}, receive, send)
+    recorder.close()
+
+    assert sent == ["websocket.accept", "one", "two", "three"]
+    cassette = load_cassette(tmp_path / "bug.cassette")
+    assert [e.kind for e in cassette.events] == ["connect", "accept", "server_frame"]
+    assert not cassette.complete
+    assert "a recorder bug" in (cassette.problem or "")
+    warnings = [r for r in caplog.records if "recording stopped" in r.getMessage()]
+    assert len(warnings) == 1
+    assert "could not record on c1" in warnings[0].getMessage()

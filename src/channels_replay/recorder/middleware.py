@@ -13,6 +13,7 @@ Place it below the authentication middleware (see `install_recorder`) so that
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -98,10 +99,10 @@ class RecorderMiddleware:
         try:
             await self.app(scope, tap.receive, tap.send)
         except Exception as exc:
-            tap.record(tap.translation.app_failed(exc))
+            tap.record(functools.partial(tap.translation.app_failed, exc))
             raise
         else:
-            tap.record(tap.translation.app_returned())
+            tap.record(tap.translation.app_returned)
         finally:
             recording.end()
 
@@ -141,7 +142,9 @@ def _identity(scope: Scope) -> str | None:
 class _Tap:
     """The wrapped `receive` and `send` of one connection: report, then pass on unchanged.
 
-    What each message means for the cassette is `channels_replay.asgi`'s to say.
+    What each message means for the cassette is `channels_replay.asgi`'s to say. Nothing
+    here raises into the app: an error while recording (an odd message, a bug of ours)
+    stops the session's recording with one warning, and the app carries on.
     """
 
     __slots__ = ("_receive", "_recording", "_send", "translation")
@@ -152,19 +155,23 @@ class _Tap:
         self._send = send
         self.translation = ConnectionTranslation()
 
-    def record(self, translated: Translated | None) -> None:
-        if translated is not None:
-            self._recording.record(translated)
+    def record(self, translate: Callable[[], Translated | None]) -> None:
+        try:
+            translated = translate()
+            if translated is not None:
+                self._recording.record(translated)
+        except Exception as exc:
+            self._recording.fail(exc)
 
     async def receive(self) -> Message:
         message = await self._receive()
-        self.record(self.translation.from_client(message))
+        self.record(lambda: self.translation.from_client(message))
         return message
 
     async def send(self, message: Message) -> None:
-        self.record(self.translation.from_server(message))
+        self.record(lambda: self.translation.from_server(message))
         try:
             await self._send(message)
         except OSError:  # e.g. uvicorn's ClientDisconnected: the client is already gone
-            self.record(self.translation.client_gone())
+            self.record(self.translation.client_gone)
             raise

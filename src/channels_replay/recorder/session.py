@@ -180,6 +180,15 @@ class ConnectionRecording:
             self._cassette, _EVENT_CLASSES[translated.kind], self.conn, dict(translated.fields)
         )
 
+    def fail(self, exc: BaseException) -> None:
+        """Recording this connection failed (an odd message, a bug of ours): keep what was
+        captured so far, then stop the session's recording with one warning."""
+        with contextlib.suppress(Exception):
+            self._session.flush()
+        self._session._fail(
+            self._cassette, exc, what="stopped at an event it could not record on " + self.conn
+        )
+
     def end(self) -> None:
         """The application is done with this connection (closes its own cassette if any)."""
         if not self.ended:
@@ -483,7 +492,9 @@ class RecordingSession:
 
     # -- failure ------------------------------------------------------------------------
 
-    def _fail(self, where: _Cassette | Path, exc: BaseException) -> None:
+    def _fail(
+        self, where: _Cassette | Path, exc: BaseException, *, what: str = "could not be written"
+    ) -> None:
         """Stop recording for good: one warning, cassettes closed as incomplete."""
         if self._stopped:
             return
@@ -492,9 +503,10 @@ class RecordingSession:
         path = where.path if isinstance(where, _Cassette) else where
         self._problem = f"{type(exc).__name__}: {exc}"
         logger.warning(
-            "channels-replay: recording stopped, the cassette %s could not be written (%s); "
+            "channels-replay: recording stopped, the cassette %s %s (%s); "
             "the application carries on unrecorded and the cassette (if any) is incomplete",
             path,
+            what,
             self._problem,
         )
         problem = f"recording stopped: {self._problem}"
