@@ -159,3 +159,62 @@ async def test_a_browser_close_without_a_code_is_recorded_and_never_breaks_the_a
     assert cassette.complete, f"{cassette.problem}\n{output}"
     disconnects = [e for e in cassette.events if e.kind == "client_disconnect"]
     assert [(e.conn, e.code) for e in disconnects] == [("c1", 1005), ("c2", 1005)]  # type: ignore[union-attr]
+
+
+def test_the_record_setting_records_nothing_under_pytest(demo_db: Path, tmp_path: Path) -> None:
+    """RECORD left in the settings: a test process builds the app unrecorded, even with
+    DEBUG off (as Django's test runner sets it), instead of refusing to start."""
+    script = (
+        "import pytest, example.asgi\n"
+        "from channels_replay.recorder import find_recorder\n"
+        "print(find_recorder(example.asgi.application))\n"
+    )
+    env = {
+        **os.environ,
+        **server_env(
+            demo_db,
+            DJANGO_SETTINGS_MODULE=SETTINGS,
+            CHANNELS_REPLAY_TEST_RECORD=str(tmp_path / "recorded"),
+            CHANNELS_REPLAY_TEST_DEBUG="0",
+        ),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "None"
+    assert not (tmp_path / "recorded").exists()
+
+
+def test_a_replay_is_never_recorded_whatever_the_settings_say(
+    demo_db: Path, tmp_path: Path
+) -> None:
+    target = tmp_path / "recorded"
+    env = {
+        **os.environ,
+        **server_env(demo_db, CHANNELS_REPLAY_TEST_RECORD=str(target)),
+    }
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "channels_replay.cli",
+            "replay",
+            str(REPO / "cassettes" / "echo.cassette"),
+            "--settings",
+            SETTINGS,
+        ],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "PASS echo.cassette" in done.stdout
+    assert not target.exists() or not any(target.iterdir())

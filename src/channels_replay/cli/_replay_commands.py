@@ -200,6 +200,9 @@ class _Environment:
         self.django = False
 
     def load_app(self) -> Any:
+        from channels_replay.recorder.install import disable_settings_hook
+
+        disable_settings_hook()  # a replay is never recorded, whatever RECORD says
         if self.target is not None:
             if self.settings:  # for the settings' noise rules and redaction lists
                 os.environ["DJANGO_SETTINGS_MODULE"] = self.settings

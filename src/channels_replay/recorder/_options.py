@@ -47,8 +47,10 @@ def check_recording_allowed(*, force: bool, where: str) -> None:
     raise RecorderError(
         f"refusing to record WebSocket sessions to {where}: settings.DEBUG is False, so "
         "this looks like a production server. Recording writes what users send to disk. "
-        "To record anyway, pass force=True (the `--force` option of `channels-replay record`) "
-        'or set CHANNELS_REPLAY = {..., "RECORD_FORCE": True}'
+        "To record on a dev server, set DEBUG = True in the settings it runs with "
+        "(runserver, daphne, uvicorn), or remove CHANNELS_REPLAY['RECORD'] to stop "
+        "recording. To record anyway, pass force=True (the `--force` option of "
+        '`channels-replay record`) or set CHANNELS_REPLAY = {..., "RECORD_FORCE": True}'
     )
 
 

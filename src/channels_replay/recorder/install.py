@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import sys
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -124,10 +125,26 @@ def install_recorder(asgi_application: Any, **options: Any) -> Any:
 def disable_settings_hook() -> None:
     """Keep the RECORD setting from installing recorders in this process from now on.
 
-    `channels-replay record` calls it: it installs its own recorder.
+    `channels-replay record` calls it (it installs its own recorder), and so do
+    `channels-replay replay` and `learn-noise`: a replay is never recorded.
     """
     global _hook_disabled
     _hook_disabled = True
+
+
+def _testing_or_replaying() -> str | None:
+    """Why the RECORD setting must not record in this process, or None.
+
+    Tests and replays run the app too: recording them would fill the cassette
+    directory with test traffic and, with DEBUG off (as Django's test runner sets it),
+    refuse to start. The replay command and the testing classes turn the hook off
+    explicitly; a pytest process or `manage.py test` is recognised here.
+    """
+    if "pytest" in sys.modules:
+        return "running under pytest"
+    if sys.argv[1:2] == ["test"]:
+        return "running under `manage.py test`"
+    return None
 
 
 def settings_session() -> RecordingSession | None:
@@ -156,6 +173,10 @@ def install_settings_hook() -> bool:
     False (and RECORD_FORCE is not set) raises RecorderError: the server does not start.
     """
     if not replay_settings.RECORD or _hook_disabled:
+        return False
+    reason = _testing_or_replaying()
+    if reason is not None:
+        logger.debug("channels-replay: not recording (CHANNELS_REPLAY['RECORD']): %s", reason)
         return False
     from channels.routing import ProtocolTypeRouter
 
