@@ -330,3 +330,18 @@ def test_a_port_in_use_is_one_error_line_and_exit_2(demo_db: Path, tmp_path: Pat
         .splitlines()[-1]
         .startswith(f"error: the recording server could not start on {HOST}:{port}")
     )
+
+
+def test_record_serves_the_apps_static_files_with_debug_on(
+    record_server: ServerFactory, tmp_path: Path
+) -> None:
+    """As runserver does, so a developer can click through the app's own pages."""
+    out = tmp_path / "static.cassette"
+    env = {"DJANGO_SETTINGS_MODULE": "tests.recorder.settings_static"}
+    with record_server("--out", str(out), env=env) as server:
+        with urllib.request.urlopen(server.url("/static/hello.txt"), timeout=10) as response:
+            assert response.status == 200
+            assert response.read() == b"hello from a static file\n"
+        with urllib.request.urlopen(server.url("/health/"), timeout=10) as response:
+            assert json.loads(response.read()) == {"ok": True}  # the app's own views still
+        assert server.stop() == 0

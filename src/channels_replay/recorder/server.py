@@ -95,6 +95,30 @@ def _listening_url(server: Any, host: str, port: int) -> str:
     return f"http://{host}:{port}"
 
 
+def _with_static_files(app: Any) -> Any:
+    """The app serving its static files too, as `runserver` does with DEBUG on.
+
+    So a developer can click through the app's own pages while recording. Only with
+    Django settings, DEBUG on and `django.contrib.staticfiles` installed; WebSocket
+    and other requests go to the app unchanged.
+    """
+    try:
+        from django.conf import settings
+
+        serve = (
+            settings.configured
+            and settings.DEBUG
+            and "django.contrib.staticfiles" in settings.INSTALLED_APPS
+        )
+    except Exception:  # settings that do not import are the app's to report
+        return app
+    if not serve:
+        return app
+    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+
+    return ASGIStaticFilesHandler(app)
+
+
 def serve_recording(
     application: Any,
     session: RecordingSession,
@@ -113,7 +137,7 @@ def serve_recording(
     """
     import uvicorn
 
-    app = install_recorder(application, session=session)
+    app = _with_static_files(install_recorder(application, session=session))
 
     class _Server(uvicorn.Server):
         async def startup(self, sockets: list[socket.socket] | None = None) -> None:
