@@ -123,3 +123,15 @@ class StallingEcho(EchoConsumer):
 
 
 STALLS = _app(echo=StallingEcho)
+
+
+class RaisesOnPingEcho(EchoConsumer):
+    """A bug in the app: answering `ping` raises."""
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if content.get("action") == "ping":
+            raise RuntimeError("ping handler broke")  # the app's raising line
+        await super().receive_json(content, **kwargs)
+
+
+RAISES_ON_PING = _app(echo=RaisesOnPingEcho)

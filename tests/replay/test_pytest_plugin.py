@@ -75,3 +75,36 @@ def test_new_episodes_accepts_new_frames_but_not_changed_ones(project: pytest.Py
     _run(project, extra).assert_outcomes(passed=2)
     _run(project, CHANGED_APP, "--record-mode=new_episodes").assert_outcomes(passed=1, failed=1)
     _run(project, CHANGED_APP, "--record-mode=none").assert_outcomes(passed=1, failed=1)
+
+
+def test_without_django_settings_a_cassette_errors_saying_what_to_set(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DJANGO_SETTINGS_MODULE")
+    result = project.runpytest_subprocess("-p", "no:cacheprovider", "echo.cassette")
+    assert result.ret != 0
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        ["*cannot replay echo.cassette: no Django settings*DJANGO_SETTINGS_MODULE*--ds*replay_app*"]
+    )
+    assert "skipped" not in result.stdout.str()
+
+
+def test_without_django_settings_a_replay_app_fixture_is_used(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DJANGO_SETTINGS_MODULE")
+    project.makeconftest(
+        """
+import pytest
+
+@pytest.fixture
+def replay_app():
+    async def app(scope, receive, send):
+        raise RuntimeError("the replay_app fixture was used")
+    return app
+"""
+    )
+    result = project.runpytest_subprocess("-p", "no:cacheprovider", "echo.cassette")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*RuntimeError: the replay_app fixture was used*"])

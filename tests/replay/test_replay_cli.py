@@ -125,3 +125,91 @@ def test_update_rewrites_a_cassette_from_the_current_app(tmp_path: Path) -> None
     assert done.returncode == 0
     assert f"updated {copy}" in done.stdout
     assert channels_replay("replay", str(copy), *APP).returncode == 0
+
+
+SETTINGS = ["--settings", "example.settings"]
+
+
+@pytest.mark.parametrize(
+    ("args", "named", "advice"),
+    [
+        pytest.param(
+            ["--settings", "exmaple.settings"],
+            "'exmaple.settings'",
+            "check its dotted name",
+            id="settings-module-does-not-import",
+        ),
+        pytest.param(
+            [*SETTINGS, "--command", "creat_users"],
+            "'creat_users'",
+            "there is no management command",
+            id="unknown-management-command",
+        ),
+        pytest.param(
+            [*SETTINGS, "--fixture", "nope.json"],
+            "'nope.json'",
+            "give a fixture file path",
+            id="unknown-fixture",
+        ),
+        pytest.param(
+            [*SETTINGS, "--app", "example.asgi"],
+            "'example.asgi'",
+            "'example.asgi:application'",
+            id="app-without-attribute",
+        ),
+        pytest.param(
+            [*SETTINGS, "--app", "exmaple.asgi:application"],
+            "'exmaple.asgi'",
+            "failed to import",
+            id="app-module-does-not-exist",
+        ),
+        pytest.param(
+            [*SETTINGS, "--app", "example.asgi:aplication"],
+            "'aplication'",
+            "did you mean 'application'?",
+            id="app-attribute-does-not-exist",
+        ),
+    ],
+)
+def test_a_user_mistake_is_one_error_line_saying_what_to_do(
+    args: list[str], named: str, advice: str
+) -> None:
+    done = channels_replay("replay", "cassettes/echo.cassette", *args)
+    _assert_one_error_line(done, named, advice)
+
+
+def test_a_cassette_path_with_a_typo_suggests_the_close_name() -> None:
+    done = channels_replay("replay", "cassettes/echo.casette", *SETTINGS)
+    _assert_one_error_line(done, "cassettes/echo.casette", "did you mean cassettes/echo.cassette?")
+
+
+def _assert_one_error_line(done: subprocess.CompletedProcess[str], named: str, advice: str) -> None:
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    assert "please report it" not in done.stderr
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith("error: ")
+    assert named in line
+    assert advice in line
+
+
+def test_an_app_exception_names_the_step_and_shows_the_apps_own_traceback() -> None:
+    cassettes = ["cassettes/echo.cassette", "cassettes/plain.cassette"]
+    app = ["--app", "tests.replay.regressions:RAISES_ON_PING"]
+    done = channels_replay("replay", *cassettes, *SETTINGS, *app)
+    assert done.returncode == 1, done.stdout + done.stderr
+    out = done.stdout
+    assert "FAIL echo.cassette" in out
+    assert (
+        '  the app raised on c1 at step 3, after c1 sends {"action": "ping"}: '
+        "RuntimeError: ping handler broke\n"
+    ) in out
+    assert "tests/replay/regressions.py" in out
+    assert 'raise RuntimeError("ping handler broke")  # the app\'s raising line' in out
+    assert "asgiref hidden):" in out
+    frames = [line for line in out.splitlines() if line.strip().startswith('File "')]
+    assert any("tests/replay/regressions.py" in frame for frame in frames)
+    for library in ("channels_replay/", "asyncio/", "site-packages/channels/", "asgiref/"):
+        assert not any(library in frame for frame in frames), frames
+    assert "PASS plain.cassette" in out  # the other cassettes still run
+    assert "2 cassettes: 1 failed" in out

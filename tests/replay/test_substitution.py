@@ -115,3 +115,26 @@ def test_frames_without_markers_pass_through_untouched() -> None:
     assert client_frame(frame, Credentials(), None) == (text, None)
     binary = ClientFrame(seq=1, conn="c1", t=0, data=b"\x00")
     assert client_frame(binary, Credentials(), None) == (None, b"\x00")
+
+
+def test_each_missing_credential_names_the_option_that_supplies_it() -> None:
+    frame = ClientFrame(seq=1, conn="c1", t=0, text='{"password": "<redacted:json:password>"}')
+    with pytest.raises(ReplayError) as json_missing:
+        client_frame(frame, Credentials(), "alice")
+    assert "pass --json-value alice:password=VALUE" in str(json_missing.value)
+    with pytest.raises(ReplayError) as query_missing:
+        connect_request(ALICE_CONNECT, Credentials.parse("header", ["*:authorization=T"]))
+    assert "pass --query alice:token=VALUE" in str(query_missing.value)
+    with pytest.raises(ConfigurationError) as bad_spec:
+        Credentials.parse("json", ["password"])
+    assert "bad --json-value 'password'" in str(bad_spec.value)
+    assert "e.g. --json-value alice:password=" in str(bad_spec.value)
+
+
+def test_the_options_named_in_the_hints_are_options_of_replay() -> None:
+    from channels_replay.cli import main
+    from channels_replay.replay.substitution import OPTIONS
+
+    replay = main.commands["replay"]
+    options = {name for param in replay.params for name in param.opts}
+    assert set(OPTIONS.values()) <= options

@@ -206,6 +206,7 @@ class _Environment:
         if self.target is not None:
             if self.settings:  # for the settings' noise rules and redaction lists
                 os.environ["DJANGO_SETTINGS_MODULE"] = self.settings
+                _check_settings(self.settings, "--settings")
                 import django
 
                 django.setup()
@@ -215,12 +216,27 @@ class _Environment:
         sys.path.insert(0, os.getcwd())
         if self.settings:
             os.environ["DJANGO_SETTINGS_MODULE"] = self.settings
-        app = import_application(self.app_path) if self.app_path else None
-        if os.environ.get("DJANGO_SETTINGS_MODULE"):
+        if os.environ.get("DJANGO_SETTINGS_MODULE"):  # before the app, which may need it
+            _check_settings(
+                os.environ["DJANGO_SETTINGS_MODULE"],
+                "--settings" if self.settings else "DJANGO_SETTINGS_MODULE",
+            )
             import django
 
             django.setup()
             self.django = True
+        app = import_application(self.app_path) if self.app_path else None
+        if os.environ.get("DJANGO_SETTINGS_MODULE"):  # set by the app's module, perhaps
+            import django
+
+            django.setup()
+            self.django = True
+            _check_commands(self.commands)
+        elif self.commands or self.fixtures:
+            raise ConfigurationError(
+                "--command and --fixture need Django settings: pass --settings MODULE "
+                "(or set DJANGO_SETTINGS_MODULE)"
+            )
         if app is None:
             if not self.django:
                 raise ConfigurationError(
@@ -246,15 +262,27 @@ class _Environment:
     def before_cassette(self) -> None:
         if self.target is not None or not self.django:
             return
-        from django.core.management import call_command
+        from django.core.management import CommandError, call_command
 
         if self.use_test_db:
             call_command("flush", interactive=False, verbosity=0)
         quiet = io.StringIO()
         for fixture in self.fixtures:
-            call_command("loaddata", fixture, verbosity=0, stdout=quiet)
+            try:
+                call_command("loaddata", fixture, verbosity=0, stdout=quiet)
+            except CommandError as exc:
+                raise ConfigurationError(
+                    f"--fixture {fixture!r} could not be loaded ({exc}): give a fixture file "
+                    "path, or a fixture name found in an app's fixtures/ directory or "
+                    "settings.FIXTURE_DIRS"
+                ) from exc
         for command in self.commands:
-            call_command(*command.split(), stdout=quiet)
+            try:
+                call_command(*command.split(), stdout=quiet)
+            except CommandError as exc:
+                raise ConfigurationError(
+                    f"--command {command!r} failed ({exc}): fix the command or its arguments"
+                ) from exc
 
     def tear_down(self) -> None:
         if self._old_config is None:
@@ -263,6 +291,38 @@ class _Environment:
 
         teardown_databases(self._old_config, verbosity=0)
         teardown_test_environment()
+
+
+def _check_settings(module: str, option: str) -> None:
+    """Import the settings module now, so a typo is one line saying what to fix."""
+    import importlib
+
+    try:
+        importlib.import_module(module)
+    except ImportError as exc:
+        raise ConfigurationError(
+            f"the Django settings module {module!r} (from {option}) does not import ({exc}): "
+            "check its dotted name and that it is importable from the current directory"
+        ) from exc
+
+
+def _check_commands(commands: Sequence[str]) -> None:
+    """Every --command names a management command, before any database is created."""
+    import difflib
+
+    from django.core.management import get_commands
+
+    known = sorted(get_commands())
+    for command in commands:
+        name = command.split()[0] if command.split() else command
+        if name in known:
+            continue
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise ConfigurationError(
+            f"--command {command!r}: there is no management command {name!r}; {hint}"
+            "`django-admin help --settings=...` lists the commands of the project"
+        )
 
 
 def _style(text: str, **styles: Any) -> str:

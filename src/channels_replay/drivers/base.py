@@ -72,6 +72,8 @@ class Driver(Protocol):
     """Connections to one app, in-process or over real sockets."""
 
     can_tell_done: bool
+    failures: list[tuple[str, BaseException]]
+    """The exceptions the app raised, by connection, in order (only in-process sees them)."""
 
     async def open(self, conn: str, request: ConnectRequest) -> None:
         """Start connection `conn`; its accept or refusal comes as an event."""

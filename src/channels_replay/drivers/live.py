@@ -84,6 +84,8 @@ class LiveDriver:
         self._arrivals: deque[Arrival] = deque()
         self._changed = asyncio.Event()
         self._error: ReplayError | None = None
+        self.failures: list[tuple[str, BaseException]] = []
+        """Always empty: a live server's exceptions stay in its own log."""
         self._started = time.monotonic()
 
     def _now(self) -> float:

@@ -36,8 +36,4 @@ async def replay_cassette(
         driver = InProcessDriver(app, stop_timeout=options.timeout)
     else:
         raise ConfigurationError("replay needs an ASGI app to run in-process, or a live target")
-    result = await run_replay(cassette, driver, options, path=path)
-    failures = getattr(driver, "failures", None)
-    if failures:
-        result.app_errors.extend(f"{conn}: {type(exc).__name__}: {exc}" for conn, exc in failures)
-    return result
+    return await run_replay(cassette, driver, options, path=path)

@@ -201,6 +201,11 @@ class ReplayMachine:
             return Collect(before, drain=True)
         return Collect(before)
 
+    @property
+    def last_performed(self) -> Step | None:
+        """The step performed last, if any (what an event arriving now comes after)."""
+        return self.steps[self._next - 1] if self._next else None
+
     def awaiting(self) -> str:
         """What the current wait is for, per connection, e.g. `c2: 1 complete`."""
         return "; ".join(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -11,7 +13,73 @@ from channels_replay.replay.diff import Difference
 from channels_replay.replay.noise import NoiseRule
 from channels_replay.replay.steps import ServerEvent, Step
 
-__all__ = ["ConnectionOutcome", "ReplayResult", "StepResult"]
+__all__ = ["AppFailure", "ConnectionOutcome", "ReplayResult", "StepResult", "app_frames"]
+
+LIBRARY_PACKAGES = ("channels_replay", "asyncio", "channels", "asgiref")
+"""Packages whose frames an app's traceback leaves out: the app's own code is what to fix."""
+
+
+def _library_roots() -> tuple[str, ...]:
+    import importlib
+
+    roots = []
+    for name in LIBRARY_PACKAGES:
+        try:
+            module = importlib.import_module(name)
+        except ImportError:  # pragma: no cover - all are dependencies
+            continue
+        if module.__file__:
+            roots.append(str(Path(module.__file__).resolve().parent) + os.sep)
+    return tuple(roots)
+
+
+def app_frames(exc: BaseException) -> tuple[list[str], int]:
+    """The exception's traceback without library frames, as formatted lines; how many hidden."""
+    roots = _library_roots()
+    shown = []
+    hidden = 0
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if str(Path(frame.filename).resolve()).startswith(roots):
+            hidden += 1
+        else:
+            shown.append(frame)
+    lines = [
+        line for text in traceback.format_list(shown) for line in text.rstrip("\n").splitlines()
+    ]
+    return lines, hidden
+
+
+@dataclass
+class AppFailure:
+    """An exception the app raised during a replay, with where in the replay it came."""
+
+    conn: str
+    error: str
+    """`ExcType: message`."""
+    step: int | None = None
+    """The index of the last step performed before it was raised."""
+    action: str | None = None
+    """That step's action, as a report shows it."""
+    traceback: list[str] = field(default_factory=list)
+    """The app's own frames, formatted (library frames left out)."""
+    hidden_frames: int = 0
+
+    @classmethod
+    def from_exception(cls, conn: str, exc: BaseException, step: Step | None = None) -> AppFailure:
+        lines, hidden = app_frames(exc)
+        return cls(
+            conn=conn,
+            error=f"{type(exc).__name__}: {exc}",
+            step=None if step is None else step.index,
+            action=None if step is None else step.describe(),
+            traceback=lines,
+            hidden_frames=hidden,
+        )
+
+    def describe(self) -> str:
+        """One line: the connection, the step and action after which, the exception."""
+        where = "" if self.step is None else f" at step {self.step + 1}, after {self.action}"
+        return f"{self.conn}{where}: {self.error}"
 
 
 @dataclass
@@ -61,6 +129,8 @@ class ReplayResult:
     """How the replay went where it could not go as designed (e.g. an app never done)."""
     app_errors: list[str] = field(default_factory=list)
     """Exceptions the app raised during the replay, one line each, by connection."""
+    app_failures: list[AppFailure] = field(default_factory=list)
+    """The same exceptions with the step they came after and the app's traceback."""
 
     @property
     def ok(self) -> bool:

@@ -27,7 +27,7 @@ from channels_replay.drivers.base import AppDone, Arrival, Driver, ServerEvent
 from channels_replay.replay.diff import Ordering
 from channels_replay.replay.machine import Collect, Finished, Perform, ReplayMachine
 from channels_replay.replay.noise import NoiseRules
-from channels_replay.replay.result import ReplayResult
+from channels_replay.replay.result import AppFailure, ReplayResult
 from channels_replay.replay.steps import Step
 from channels_replay.replay.substitution import Credentials, client_frame, connect_request
 from channels_replay.signals import SignalNames
@@ -88,6 +88,11 @@ async def run_replay(
         await loop.run()
     finally:
         await driver.aclose()
+    loop.note_failures()
+    failures = [
+        AppFailure.from_exception(conn, exc, step)
+        for (conn, exc), step in zip(loop.failures(), loop.failure_steps, strict=True)
+    ]
     return ReplayResult(
         cassette=path,
         steps=machine.results(options.rules, options.ordering),
@@ -98,6 +103,8 @@ async def run_replay(
         signalled=machine.signalled,
         driver="in-process" if driver.can_tell_done else "live",
         notes=loop.notes,
+        app_errors=[failure.describe() for failure in failures],
+        app_failures=failures,
     )
 
 
@@ -119,6 +126,17 @@ class _Loop:
         self.settling = True
         """Whether actions wait for the app to be done (in-process, until it never is)."""
         self.notes: list[str] = []
+        self.failure_steps: list[Step | None] = []
+        """For each exception the driver saw the app raise, the step performed before it."""
+
+    def failures(self) -> list[tuple[str, BaseException]]:
+        """The exceptions the app raised, by connection (drivers that can see them)."""
+        return list(self.driver.failures)
+
+    def note_failures(self) -> None:
+        """Tie each exception the app raised since the last look to the last step done."""
+        for _ in range(len(self.failures()) - len(self.failure_steps)):
+            self.failure_steps.append(self.machine.last_performed)
 
     def _now(self) -> float:
         return time.monotonic() - self.started
@@ -128,6 +146,7 @@ class _Loop:
         first_t = machine.steps[0].action.t if machine.steps else 0.0
         deadline: float | None = None
         while True:
+            self.note_failures()
             command = machine.next_command()
             if isinstance(command, Finished):
                 return
@@ -141,6 +160,7 @@ class _Loop:
                     continue
                 if not command.skip:
                     await self._quiescent(command.step)
+                    self.note_failures()
                     await self._perform(command.step)
                 machine.performed(command.step, self._now())
                 deadline = None

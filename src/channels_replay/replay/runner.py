@@ -47,11 +47,23 @@ def find_cassettes(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
             matches = sorted(Path(m) for m in glob.glob(str(raw), recursive=True))
             if not matches:
                 raise ReplayError(
-                    f"no cassette at {raw!s}: give cassette files, directories holding "
-                    "*.cassette / *.jsonl files, or glob patterns"
+                    f"no cassette at {raw!s}{_did_you_mean(path)}: give cassette files, "
+                    "directories holding *.cassette / *.jsonl files, or glob patterns"
                 )
             found.extend(m for m in matches if m.is_file())
     return list(dict.fromkeys(found))
+
+
+def _did_you_mean(path: Path) -> str:
+    """` (did you mean X?)` for a file or directory next to `path` with a close name."""
+    import difflib
+
+    parent = path.parent
+    if glob.has_magic(str(path)) or not parent.is_dir():
+        return ""
+    names = [p.name for p in parent.iterdir() if p.is_dir() or p.suffix in CASSETTE_SUFFIXES]
+    close = difflib.get_close_matches(path.name, names, n=1)
+    return f" (did you mean {parent / close[0]}?)" if close else ""
 
 
 def _django_settings() -> Any | None:

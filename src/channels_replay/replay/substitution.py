@@ -23,6 +23,9 @@ __all__ = ["Credentials", "client_frame", "connect_request"]
 
 ANY_IDENTITY = "*"
 
+OPTIONS = {"header": "--header", "query": "--query", "json": "--json-value"}
+"""The command-line option that supplies each kind of credential."""
+
 
 def _lookup(table: dict[str, dict[str, Any]], identity: str | None, name: str) -> Any:
     for key in (identity or "", ANY_IDENTITY):
@@ -61,9 +64,11 @@ class Credentials:
             identity, colon, rest = spec.partition(":")
             name, equals, value = rest.partition("=")
             if not colon or not equals or not name:
+                option = OPTIONS.get(where, f"--{where}")
+                example = "password=hunter2" if where == "json" else "authorization='Token abc'"
                 raise ConfigurationError(
-                    f"bad --{where} {spec!r}: write IDENTITY:NAME=VALUE, e.g. "
-                    f"--{where} alice:authorization='Token abc' (IDENTITY * means any connection)"
+                    f"bad {option} {spec!r}: write IDENTITY:NAME=VALUE, e.g. "
+                    f"{option} alice:{example} (IDENTITY * means any connection)"
                 )
             self.add(where, identity.strip(), name.strip(), value)
 
@@ -72,7 +77,7 @@ def _missing(conn: str, identity: str | None, where: str, name: str) -> ReplayEr
     who = identity or ANY_IDENTITY
     return ReplayError(
         f"connection {conn} (identity {who}) needs the {where} {name!r}, which was redacted "
-        f"at record time: pass --{where} {who}:{name}=VALUE (or map it in the test case's "
+        f"at record time: pass {OPTIONS[where]} {who}:{name}=VALUE (or map it in the test case's "
         "replay credentials)"
     )
 

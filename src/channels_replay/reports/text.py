@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from channels_replay.cassettes.model import AcceptEvent, ServerClose, ServerFrame
-from channels_replay.replay.result import ReplayResult, StepResult
+from channels_replay.replay.result import AppFailure, ReplayResult, StepResult
 from channels_replay.replay.steps import ServerEvent
 
 __all__ = ["Style", "render_summary", "render_text"]
@@ -58,6 +58,21 @@ def _step_lines(step: StepResult, style: Style) -> list[str]:
     return lines
 
 
+def _failure_lines(failure: AppFailure, style: Style) -> list[str]:
+    lines = [style(f"  the app raised on {failure.describe()}", fg="red")]
+    if failure.traceback or failure.hidden_frames:
+        hidden = (
+            f"; {failure.hidden_frames} frames of channels-replay, asyncio, channels, asgiref "
+            "hidden"
+            if failure.hidden_frames
+            else ""
+        )
+        lines.append(f"    traceback (most recent call last{hidden}):")
+        lines.extend(f"    {line}" for line in failure.traceback)
+        lines.append(f"    {failure.error}")
+    return lines
+
+
 def render_summary(result: ReplayResult, style: Style = _plain) -> str:
     """One line: the cassette, pass/fail, counts."""
     if result.ok:
@@ -88,8 +103,12 @@ def render_text(result: ReplayResult, style: Style = _plain) -> str:
         )
     for note in result.notes:
         lines.append(style(f"  note: {note}", fg="yellow"))
-    for error in result.app_errors:
-        lines.append(style(f"  the app raised on {error}", fg="red"))
+    if result.app_failures:
+        for failure in result.app_failures:
+            lines.extend(_failure_lines(failure, style))
+    else:
+        for error in result.app_errors:
+            lines.append(style(f"  the app raised on {error}", fg="red"))
     if result.rules:
         lines.append("  noise rules applied: " + "; ".join(r.describe() for r in result.rules))
     for step in result.failed_steps:

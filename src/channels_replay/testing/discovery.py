@@ -34,10 +34,36 @@ def import_application(dotted: str) -> Any:
     try:
         return getattr(module, attribute)
     except AttributeError:
+        pass
+    if ":" not in dotted and _is_module(dotted):
+        example = "application" if hasattr(importlib.import_module(dotted), "application") else ""
         raise ApplicationNotFound(
-            f"cannot import the application {dotted!r}: module {module_name!r} has no "
-            f"attribute {attribute!r}"
-        ) from None
+            f"cannot import the application {dotted!r}: it is a module, not an application; "
+            f"name the application in it as '{dotted}:ATTRIBUTE'"
+            + (f", e.g. '{dotted}:{example}'" if example else "")
+        )
+    raise ApplicationNotFound(
+        f"cannot import the application {dotted!r}: module {module_name!r} has no "
+        f"attribute {attribute!r}{_did_you_mean(attribute, dir(module))}"
+    )
+
+
+def _is_module(dotted: str) -> bool:
+    import importlib
+
+    try:
+        importlib.import_module(dotted)
+    except ImportError:
+        return False
+    return True
+
+
+def _did_you_mean(name: str, candidates: Any) -> str:
+    import difflib
+
+    public = [c for c in candidates if isinstance(c, str) and not c.startswith("_")]
+    close = difflib.get_close_matches(name, public, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _websocket_entry(app: Any) -> Any | None:

@@ -25,6 +25,8 @@ Record modes, as VCR.py users know them (`--record-mode`):
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -82,24 +84,54 @@ def replay_config() -> dict[str, Any]:
     return {}
 
 
+NO_SETTINGS = (
+    "cannot replay {name}: no Django settings to find the websocket application in. "
+    "Set DJANGO_SETTINGS_MODULE (or pass pytest-django's --ds option, or set "
+    "DJANGO_SETTINGS_MODULE in the [pytest] ini section), or define a `replay_app` fixture "
+    "in a conftest.py that returns the ASGI websocket application"
+)
+
+
+def _django_configured() -> bool:
+    """Whether pytest-django has Django settings to work with (as pytest-django decides)."""
+    if os.environ.get("DJANGO_SETTINGS_MODULE"):
+        return True
+    django_conf = sys.modules.get("django.conf")
+    return bool(django_conf is not None and django_conf.settings.configured)
+
+
 @pytest.fixture
-def replay_app() -> Any:
+def replay_app(request: pytest.FixtureRequest) -> Any:
     """The websocket application the cassettes are replayed against."""
+    if not _django_configured():
+        pytest.fail(NO_SETTINGS.format(name=request.node.name), pytrace=False)
     from channels_replay.testing.testcase import _discovered_router
 
     return _discovered_router()
 
 
+def _replay(path: Path, replay_config: dict[str, Any], replay_app: Any) -> None:
+    from channels_replay.testing._modes import ReplayFailed, run_replay_test
+
+    try:
+        run_replay_test(path, replay_app, replay_config)
+    except ReplayFailed as failed:
+        pytest.fail(str(failed), pytrace=False)
+
+
 def _replay_cassette_test(path: Path) -> Any:
+    if not _django_configured():
+        # pytest-django would skip a test asking for a database; without settings the
+        # cassette replays against a `replay_app` fixture, or fails saying what to set.
+        def replay_cassette_without_django(replay_config: dict[str, Any], replay_app: Any) -> None:
+            _replay(path, replay_config, replay_app)
+
+        return replay_cassette_without_django
+
     def replay_cassette(
         transactional_db: None, replay_config: dict[str, Any], replay_app: Any
     ) -> None:
-        from channels_replay.testing._modes import ReplayFailed, run_replay_test
-
-        try:
-            run_replay_test(path, replay_app, replay_config)
-        except ReplayFailed as failed:
-            pytest.fail(str(failed), pytrace=False)
+        _replay(path, replay_config, replay_app)
 
     return replay_cassette
 
