@@ -7,7 +7,11 @@ import pytest
 from channels_replay.cassettes import ClientFrame, ConnectEvent
 from channels_replay.drivers.base import ConnectRequest
 from channels_replay.errors import ConfigurationError, ReplayError
-from channels_replay.replay.substitution import Credentials, client_frame, connect_request
+from channels_replay.replay.substitution import (
+    Credentials,
+    client_frame,
+    connect_request,
+)
 
 ALICE_CONNECT = ConnectEvent(
     seq=0,
@@ -138,3 +142,20 @@ def test_the_options_named_in_the_hints_are_options_of_replay() -> None:
     replay = main.commands["replay"]
     options = {name for param in replay.params for name in param.opts}
     assert set(OPTIONS.values()) <= options
+
+
+def test_a_connection_id_addresses_one_connection_before_its_identity() -> None:
+    """`c2:NAME=VALUE`: anonymous connections, or two connections of one user."""
+    anonymous = ALICE_CONNECT.model_copy(update={"conn": "c2", "user": None})
+    credentials = Credentials.parse(
+        "header", ["c2:authorization=Token for-c2", "*:authorization=Token any"]
+    )
+    credentials.extend("query", ["c2:token=for-c2", "*:token=any"])
+
+    assert dict(connect_request(anonymous, credentials).headers)["authorization"] == (
+        "Token for-c2"
+    )
+    assert "token=for-c2" in connect_request(anonymous, credentials).query_string
+    assert dict(connect_request(ALICE_CONNECT, credentials).headers)["authorization"] == (
+        "Token any"
+    )

@@ -102,7 +102,7 @@ def _replay_options(function: F) -> F:
             "headers",
             multiple=True,
             metavar="ID:NAME=VALUE",
-            help="Header for a redacted one.",
+            help="Header for a redacted one; ID is a recorded user, a connection id (c2) or *.",
         ),
         click.option(
             "--query",

@@ -27,8 +27,9 @@ OPTIONS = {"header": "--header", "query": "--query", "json": "--json-value"}
 """The command-line option that supplies each kind of credential."""
 
 
-def _lookup(table: dict[str, dict[str, Any]], identity: str | None, name: str) -> Any:
-    for key in (identity or "", ANY_IDENTITY):
+def _lookup(table: dict[str, dict[str, Any]], conn: str, identity: str | None, name: str) -> Any:
+    """The value for `name`: given for the connection id, else its identity, else `*`."""
+    for key in (conn, identity or "", ANY_IDENTITY):
         values = table.get(key)
         if values is not None and name in values:
             return values[name]
@@ -48,13 +49,17 @@ class Credentials:
         key = name.lower() if where == "header" else name
         table.setdefault(identity or ANY_IDENTITY, {})[key] = value
 
-    def header(self, identity: str | None, name: str) -> str | None:
-        value = _lookup(self.headers, identity, name.lower())
+    def header(self, conn: str, identity: str | None, name: str) -> str | None:
+        value = _lookup(self.headers, conn, identity, name.lower())
         return None if value is None else str(value)
 
     @classmethod
     def parse(cls, where: str, specs: Iterable[str]) -> Credentials:
-        """Parse command-line specs `IDENTITY:NAME=VALUE` (IDENTITY may be `*`)."""
+        """Parse command-line specs `IDENTITY:NAME=VALUE`.
+
+        IDENTITY is a recorded user, a connection id (`c2`: that connection only, for
+        anonymous ones or two connections of one user), or `*` for any connection.
+        """
         credentials = cls()
         credentials.extend(where, specs)
         return credentials
@@ -92,7 +97,7 @@ def connect_request(
     for name, value in event.headers:
         marker = parse_redaction_marker(value)
         if marker is not None:
-            supplied = credentials.header(event.user, name)
+            supplied = credentials.header(event.conn, event.user, name)
             if supplied is None:
                 raise _missing(event.conn, event.user, "header", name)
             value = supplied
@@ -102,7 +107,7 @@ def connect_request(
         pairs = []
         for name, value in parse_qsl(query, keep_blank_values=True):
             if parse_redaction_marker(value) is not None:
-                supplied = _lookup(credentials.query, event.user, name)
+                supplied = _lookup(credentials.query, event.conn, event.user, name)
                 if supplied is None:
                     raise _missing(event.conn, event.user, "query", name)
                 value = str(supplied)
@@ -121,7 +126,7 @@ def _fill_json(value: Any, conn: str, identity: str | None, credentials: Credent
         marker = parse_redaction_marker(value)
         if marker is not None:
             _, name = marker
-            supplied = _lookup(credentials.json, identity, name)
+            supplied = _lookup(credentials.json, conn, identity, name)
             if supplied is None:
                 raise _missing(conn, identity, "json", name)
             return supplied
