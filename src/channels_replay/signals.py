@@ -12,6 +12,7 @@ no I/O.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -48,6 +49,11 @@ class SignalNames:
         """The three signal names."""
         return frozenset((self.authentication, self.complete, self.group_complete))
 
+    @functools.cached_property
+    def _needles(self) -> tuple[str, ...]:
+        """The names as they appear quoted in a frame: what a frame must hold to be one."""
+        return tuple(f'"{name}"' for name in self.all)
+
     def kind_of_action(self, action: Any) -> SignalKind | None:
         """Which signal an action names, or None."""
         if action == self.authentication:
@@ -63,7 +69,7 @@ class SignalNames:
 
         Signal frames repeat to the letter, so short ones are remembered.
         """
-        if text is None or not any(f'"{name}"' in text for name in self.all):
+        if text is None or not any(needle in text for needle in self._needles):
             return None
         cache = _KIND_CACHE.setdefault(self, {})
         try:

@@ -43,7 +43,7 @@ from channels_replay.cassettes.redaction import (
     Redactor,
 )
 from channels_replay.cli._group import main
-from channels_replay.signals import SignalKind, SignalNames, count_signals
+from channels_replay.signals import SignalKind, SignalNames
 
 __all__ = ["convert", "no_signals_note", "redact", "show"]
 
@@ -106,8 +106,9 @@ def _timeline(reader: CassetteReader, conn: str | None) -> Iterator[str]:
             connections[event.conn] = event.user
         else:
             connections.setdefault(event.conn, None)
-        if isinstance(event, ServerFrame) and event.text is not None:
-            signals.update(count_signals((event.text,), names))
+        kind = names.kind_of(event.text) if isinstance(event, ServerFrame) else None
+        if kind is not None:
+            signals[kind] += 1
         if conn is not None and event.conn != conn:
             continue
         shown += 1

@@ -236,13 +236,6 @@ class InProcessConnection:
         """Whether the app's task has ended (normally, by an error, or cancelled)."""
         return self.task is not None and self.task.done()
 
-    def failure(self) -> BaseException | None:
-        """The exception the app's task ended with, if it did."""
-        task = self.task
-        if task is None or not task.done() or task.cancelled():
-            return None
-        return task.exception()
-
     async def stop(self, timeout: float) -> None:
         """Let the app finish (a disconnect is the caller's); cancel it after `timeout`."""
         task = self.task

@@ -16,7 +16,6 @@ import asyncio
 import contextlib
 import time
 from collections import deque
-from typing import Any
 from urllib.parse import quote, urlsplit
 
 from websockets.asyncio.client import ClientConnection, connect
@@ -233,6 +232,3 @@ class LiveDriver:
             reader.cancel()
         for reader in readers:
             await reap(reader)
-
-    def describe(self) -> dict[str, Any]:
-        return {"target": self.target}

@@ -67,9 +67,6 @@ _monotonic = time.monotonic
 _running_loop = asyncio.get_running_loop
 _MAX_PENDING = 2000
 """More captured events than this are written at once, whatever the delay."""
-_REMEMBERED_TEXT = 256
-_REMEMBERED_TEXTS = 256
-"""The signal counter remembers the kind of at most this many texts of at most that length."""
 
 _KINDS: dict[type, str] = {
     ConnectEvent: "connect",
@@ -230,9 +227,7 @@ class RecordingSession:
             redacted=self.redactor is not None,
             signals=self.signal_names,
         )
-        self._signal_needles = tuple(f'"{name}"' for name in self.signal_names.all)
         self._signals: Counter[SignalKind] = Counter()
-        self._signal_kinds: dict[str, SignalKind | None] = {}  # short frame text -> its kind
         self._lock = threading.Lock()
         self._shared: _Cassette | None = None
         self._live: dict[int, _Cassette] = {}
@@ -445,23 +440,11 @@ class RecordingSession:
                 return
 
     def _count_signal(self, text: str) -> None:
-        """Count a server text frame that is a signal.
-
-        Most frames cost a few `in` tests; the signals themselves repeat the same short
-        texts (`{"action": "complete", "payload": null}`), so their kind is remembered.
-        """
-        for needle in self._signal_needles:
-            if needle in text:
-                kinds = self._signal_kinds
-                if text in kinds:
-                    kind = kinds[text]
-                else:
-                    kind = self.signal_names.kind_of(text)
-                    if len(text) <= _REMEMBERED_TEXT and len(kinds) < _REMEMBERED_TEXTS:
-                        kinds[text] = kind
-                if kind is not None:
-                    self._signals[kind] += 1
-                return
+        """Count a server text frame that is a signal (`SignalNames.kind_of` is cheap on
+        the frames that are not, and remembers the short texts of those that are)."""
+        kind = self.signal_names.kind_of(text)
+        if kind is not None:
+            self._signals[kind] += 1
 
     def _open_cassette(self, path: Path) -> _Cassette:
         cassette = _Cassette(
