@@ -36,6 +36,7 @@ from channels_replay.cassettes import (
     open_cassette,
     redact_cassette_file,
 )
+from channels_replay.cassettes.identities import identity_in_frame
 from channels_replay.cassettes.redaction import (
     DEFAULT_HEADERS,
     DEFAULT_JSON_KEYS,
@@ -100,6 +101,7 @@ def _timeline(reader: CassetteReader, conn: str | None) -> Iterator[str]:
     names = reader.header.signal_names()
     shown = 0
     connections: dict[str, str | None] = {}  # conn -> the user of its connect event
+    named: set[str] = set()  # connections whose user only their authentication frame names
     signals: Counter[SignalKind] = Counter()
     for event in reader:
         if isinstance(event, ConnectEvent):
@@ -109,6 +111,9 @@ def _timeline(reader: CassetteReader, conn: str | None) -> Iterator[str]:
         kind = names.kind_of(event.text) if isinstance(event, ServerFrame) else None
         if kind is not None:
             signals[kind] += 1
+            if kind == "authentication" and connections[event.conn] is None:
+                connections[event.conn] = identity_in_frame(cast(ServerFrame, event).text, names)
+                named.update([event.conn] if connections[event.conn] else [])
         if conn is not None and event.conn != conn:
             continue
         shown += 1
@@ -119,7 +124,10 @@ def _timeline(reader: CassetteReader, conn: str | None) -> Iterator[str]:
         known = ", ".join(connections) or "none"
         yield f"no events of connection {conn!r} (connections: {known})"
     if connections:
-        users = (f"{name} {user or '(no user)'}" for name, user in connections.items())
+        users = (
+            f"{name} {user or '(no user)'}{' (from its authentication frame)' * (name in named)}"
+            for name, user in connections.items()
+        )
         yield f"users: {', '.join(users)}"
     if signals:
         held = ", ".join(f"{kind} {signals[kind]}" for kind in _SIGNAL_KINDS)

@@ -59,6 +59,20 @@ __all__ = ["proxy", "record"]
     type=click.Choice(["websockets-sansio", "websockets", "wsproto"]),
     help="uvicorn's WebSocket implementation.",
 )
+@click.option(
+    "--identity",
+    metavar="DOTTED.PATH",
+    help="f(scope) -> str | None naming a connection's user where scope['user'] does not, "
+    "e.g. channels_replay.identity.jwt_user (default: CHANNELS_REPLAY['IDENTITY']).",
+)
+@click.option(
+    "--snapshot",
+    "snapshot",
+    multiple=True,
+    metavar="APP_LABEL",
+    help="Dump this app's rows beside the cassette when it starts, for replay to load "
+    "(repeatable; default: CHANNELS_REPLAY['SNAPSHOT']).",
+)
 def record(
     app_path: str,
     out: Path,
@@ -68,6 +82,8 @@ def record(
     no_redact: bool,
     force: bool,
     ws: str,
+    identity: str | None,
+    snapshot: tuple[str, ...],
 ) -> None:
     """Serve the app on a dev server and record its WebSocket sessions into a cassette.
 
@@ -82,6 +98,8 @@ def record(
         force=force,
         app_label=app_path,
         server=server_label(),
+        identity=identity,
+        snapshot=snapshot or None,
     )
 
     def announce(url: str) -> None:
@@ -89,6 +107,11 @@ def record(
         mode = " (one cassette per connection)" if per_connection else ""
         click.echo(f"channels-replay: listening on {url} (WebSocket: {ws_url}/)")
         click.echo(f"channels-replay: recording to {out}{mode}; Ctrl-C to stop and save")
+        if session.snapshot_rows is not None:
+            click.echo(
+                f"channels-replay: snapshot of {session.snapshot_rows} row(s) goes beside "
+                "each cassette (NAME.snapshot.json)"
+            )
 
     summary = serve_recording(
         application, session, host=host, port=port, ws=ws, on_listening=announce

@@ -118,6 +118,14 @@ def _replay_options(function: F) -> F:
             help="JSON value for a redacted key in client frames.",
         ),
         click.option(
+            "--credentials",
+            "credentials_file",
+            type=click.Path(path_type=Path),
+            metavar="FILE",
+            help="TOML file of credentials by identity, minted or given "
+            "(default: CHANNELS_REPLAY['CREDENTIALS']).",
+        ),
+        click.option(
             "--path-map", multiple=True, metavar="OLD=NEW", help="Rewrite connection paths."
         ),
     ]
@@ -147,6 +155,7 @@ def _replay_setup(function: Callable[..., None]) -> Callable[..., None]:
         query: tuple[str, ...],
         json_values: tuple[str, ...],
         path_map: tuple[str, ...],
+        credentials_file: Path | None,
         **rest: Any,
     ) -> None:
         from channels_replay.replay.runner import ReplayConfig
@@ -172,6 +181,7 @@ def _replay_setup(function: Callable[..., None]) -> Callable[..., None]:
             query=query,
             json=json_values,
             path_map=path_map,
+            credentials=credentials_file,
         )
         function(environment=environment, config=config, **rest)
 
@@ -353,7 +363,7 @@ def replay(
     """
     from asgiref.sync import async_to_sync
 
-    from channels_replay.replay.runner import find_cassettes, replay_file
+    from channels_replay.replay.runner import check_named_identities, find_cassettes, replay_file
     from channels_replay.replay.update import rewrite_cassette
     from channels_replay.reports import render_json, render_junit, render_text
 
@@ -361,6 +371,7 @@ def replay(
     if not cassettes:
         raise ReplayError(f"no cassettes under {', '.join(paths)}: record a session first")
     app = environment.load_app()
+    check_named_identities(cassettes, config)
     environment.set_up()
     results = []
     try:

@@ -7,8 +7,9 @@ database per cassette (pytest-django). A failure shows the replay report.
 Fixtures to override in a conftest.py:
 
 - `replay_config`: keyword arguments of `channels_replay.replay.ReplayConfig`
-  (noise rules, credentials for redacted headers, path maps...); request `db`
-  fixtures from it to create what the app needs (users, tokens).
+  (noise rules, `credentials`: the credentials mapping or a TOML file's path as
+  `--credentials` takes it, path maps...); request `db` fixtures from it to create
+  what the app needs (users), or let the cassettes' snapshots bring them.
 - `replay_app`: the ASGI websocket application (default: discovered from
   `settings.ASGI_APPLICATION`, as WebsocketTestCase does).
 
