@@ -45,6 +45,7 @@ from channels_replay.cassettes.redaction import (
 )
 from channels_replay.cli._group import main
 from channels_replay.signals import SignalKind, SignalNames
+from channels_replay.snapshots import header_snapshot
 
 __all__ = ["convert", "no_signals_note", "redact", "show"]
 
@@ -167,6 +168,10 @@ def _header_lines(reader: CassetteReader, header: CassetteHeader) -> Iterator[st
         details.append(f"{len(header.noise)} noise rule(s)")
     yield ", ".join(detail for detail in details if detail)
     yield _convention(header)
+    snapshot = header_snapshot(reader.name, header)
+    if snapshot is not None:
+        state = "beside it" if snapshot.is_file() else "MISSING: replay will fail"
+        yield f"database snapshot: {snapshot.name} ({state})"
 
 
 def _event_line(event: Event, action_key: str) -> str:

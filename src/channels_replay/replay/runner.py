@@ -205,11 +205,16 @@ def settings_credentials() -> Any:
 
 
 def check_named_identities(paths: Iterable[Path], config: ReplayConfig) -> None:
-    """Raise ConfigurationError when a credential names an identity that no connection of
-    the cassettes has (a typo would otherwise be ignored, and the replay fail later)."""
+    """Raise ConfigurationError when a credential given on the command line (`--header`,
+    `--query`, `--json-value`) names an identity that no connection of the cassettes has:
+    a typo would otherwise be ignored, and the replay fail later. A credentials file or
+    mapping is a project's shared list, so it may name users a cassette does not have."""
     from channels_replay.cassettes import open_cassette
 
-    credentials = config.options_for_credentials()
+    credentials = Credentials()
+    credentials.extend("header", config.headers)
+    credentials.extend("query", config.query)
+    credentials.extend("json", config.json)
     named = credentials.named() - {"*"}
     if not named:
         return
@@ -227,10 +232,10 @@ def check_named_identities(paths: Iterable[Path], config: ReplayConfig) -> None:
         known = ", ".join(sorted(users)) or "none"
         unnamed = ", ".join(sorted(anonymous)) or "none"
         raise ConfigurationError(
-            f"credentials are given for {', '.join(map(repr, unknown))}, which no connection "
-            f"of the replayed cassettes has (recorded users: {known}; anonymous connections: "
-            f"{unnamed}): check the spelling, or give them for * (any connection) or a "
-            "connection id such as c2"
+            f"--header/--query/--json-value name {', '.join(map(repr, unknown))}, which no "
+            f"connection of the replayed cassettes has (recorded users: {known}; anonymous "
+            f"connections: {unnamed}): check the spelling, or give them for * (any "
+            "connection) or a connection id such as c2"
         )
 
 
