@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from channels_replay.cassettes import CassetteHeader, Redactor, parse_redaction_marker
+from channels_replay.cassettes import FILE_MODE, CassetteHeader, Redactor, parse_redaction_marker
 from channels_replay.errors import ConfigurationError, ReplayError
 
 __all__ = [
@@ -106,7 +106,10 @@ def _installed_models() -> set[str]:
 def write_snapshot(cassette: Path, snapshot: Snapshot, header: CassetteHeader) -> CassetteHeader:
     """Write the snapshot beside `cassette`; the header naming it."""
     path = snapshot_path(cassette)
-    path.write_text(snapshot.text, encoding="utf-8")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)  # private, as cassettes
+    with open(fd, "w", encoding="utf-8") as file:
+        file.write(snapshot.text)
     metadata = {**header.metadata, METADATA_KEY: path.name}
     return header.model_copy(update={"metadata": metadata})
 
