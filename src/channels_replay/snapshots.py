@@ -26,12 +26,13 @@ from channels_replay.cassettes import FILE_MODE, CassetteHeader, Redactor, parse
 from channels_replay.errors import ConfigurationError, ReplayError
 
 __all__ = [
-    "SECRET_MODELS",
+    "SECRET_MODEL_WORDS",
     "SNAPSHOT_SUFFIX",
     "Snapshot",
     "header_snapshot",
     "load_snapshot",
     "reset_sequences",
+    "secret_models",
     "snapshot_path",
     "take_snapshot",
     "write_snapshot",
@@ -41,16 +42,9 @@ SNAPSHOT_SUFFIX = ".snapshot.json"
 METADATA_KEY = "snapshot"
 """The header's metadata key naming the snapshot file (relative to the cassette's folder)."""
 
-SECRET_MODELS: frozenset[str] = frozenset(
-    {
-        "sessions.session",
-        "authtoken.token",
-        "authtoken.tokenproxy",
-        "token_blacklist.outstandingtoken",
-        "token_blacklist.blacklistedtoken",
-    }
-)
-"""Models whose rows are credentials (their keys are secrets): never dumped."""
+SECRET_MODEL_WORDS = ("token", "session", "secret", "credential", "apikey", "password")
+"""A model whose name holds one of these keeps credentials in its rows (DRF's Token, Django's
+Session, simplejwt's OutstandingToken, a project's AccessToken): it is never dumped."""
 
 UNUSABLE_PASSWORD = "!redacted-at-record-time"
 """What a redacted password field becomes on load: Django's unusable-password form."""
@@ -81,7 +75,7 @@ def take_snapshot(app_labels: Sequence[str], redactor: Redactor | None) -> Snaps
             "dumpdata",
             *app_labels,
             natural_foreign=True,
-            exclude=sorted(SECRET_MODELS & _installed_models()),
+            exclude=secret_models(),
             stdout=out,
             verbosity=0,
         )
@@ -97,10 +91,17 @@ def take_snapshot(app_labels: Sequence[str], redactor: Redactor | None) -> Snaps
     return Snapshot(json.dumps(rows, indent=1, ensure_ascii=False) + "\n", len(rows))
 
 
-def _installed_models() -> set[str]:
+def secret_models() -> list[str]:
+    """The installed models left out of snapshots (`app_label.modelname`)."""
     from django.apps import apps
 
-    return {model._meta.label_lower for model in apps.get_models(include_auto_created=True)}
+    return sorted(
+        model._meta.label_lower
+        for model in apps.get_models(include_auto_created=True)
+        if any(
+            word in (model._meta.model_name or "").replace("_", "") for word in SECRET_MODEL_WORDS
+        )
+    )
 
 
 def write_snapshot(cassette: Path, snapshot: Snapshot, header: CassetteHeader) -> CassetteHeader:

@@ -116,3 +116,19 @@ def test_a_missing_snapshot_is_named_with_what_to_do(
     assert run.returncode == EXIT_BAD_INPUT, output(run)
     assert "plain_notes_session.snapshot.json is missing" in run.stderr, output(run)
     assert "Traceback" not in run.stderr
+
+
+def test_a_refused_handshake_shows_its_status_and_what_the_app_logged(
+    recordings: Recordings,
+) -> None:
+    run = replay(
+        recordings["plain_notes_session"].cassette,
+        "--credentials",
+        str(CREDENTIALS),
+        "--header",
+        "c1:cookie=sessionid=expired",
+    )
+    assert run.returncode == 1, output(run)
+    assert "<handshake refused: HTTP 403>" in run.stdout, output(run)
+    assert "the app logged:" in run.stdout, output(run)
+    assert "foreign.notes: refusing /ws/plain/notes/: not logged in" in run.stdout, output(run)

@@ -1,7 +1,7 @@
 """The committed cassettes against the example app: green, every time; each regression caught."""
 
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from channels_replay.cassettes import load_cassette, save_cassette
 from channels_replay.replay import ReplayResult
@@ -99,3 +99,33 @@ class RegressionTests(ExampleReplay):
         assert "changed payload.id" in report
         assert "changed payload.ts" in report
         assert self.replay(CASSETTES / "chat.cassette").ok
+
+
+SEEN_IDENTITIES: list[str | None] = []
+
+
+def demo_token(identity: str | None) -> str:
+    """The Authorization value for a recorded user; None is an anonymous connection."""
+    SEEN_IDENTITIES.append(identity)
+    return f"Token {DEMO_USERS.get(identity or '', 'wrong-token')}"
+
+
+class CredentialsMappingTests(ReplayTestCase):
+    """The same cassettes with the credentials mapping instead of the hooks."""
+
+    replay_credentials: ClassVar[dict[str, Any]] = {
+        "*": {"headers": {"authorization": demo_token}},
+        "bob": {"query": {"token": DEMO_USERS["bob"]}},
+    }
+
+    def setUp(self) -> None:
+        super().setUp()
+        seed_demo_users()
+        SEEN_IDENTITIES.clear()
+
+    def test_every_committed_cassette_replays_green_with_the_mapping(self) -> None:
+        for path in sorted(CASSETTES.glob("*.cassette")):
+            result = self.replay(path)
+            assert result.ok, render_text(result)
+        assert "alice" in SEEN_IDENTITIES
+        assert None in SEEN_IDENTITIES, "an anonymous connection's callable gets None"

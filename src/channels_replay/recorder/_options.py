@@ -7,6 +7,8 @@ once, when a recorder is set up, never per event. Without a configured Django pr
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -134,4 +136,10 @@ def take_settings_snapshot(
         return None
     from channels_replay.snapshots import take_snapshot
 
-    return take_snapshot(app_labels, redactor)
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return take_snapshot(app_labels, redactor)
+    # a server that builds the app inside its event loop: the ORM must not run on it
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(take_snapshot, app_labels, redactor).result()

@@ -100,6 +100,9 @@ class StepResult:
 
     step: Step
     outcomes: list[ConnectionOutcome]
+    logged: list[str] = field(default_factory=list)
+    """Warnings and errors the app logged after this step's action (in-process), e.g. why
+    it refused a handshake."""
 
     @property
     def ok(self) -> bool:

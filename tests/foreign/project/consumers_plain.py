@@ -14,6 +14,7 @@ Their frames carry a `type` key, not chanx's `action`.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -21,6 +22,8 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from tests.foreign.project import regression
 from tests.foreign.project.models import add_note, add_work_item, notes_of
+
+logger = logging.getLogger("foreign.notes")
 
 
 def _username(scope: dict[str, Any]) -> str:
@@ -66,6 +69,7 @@ class PlainNotesConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
+            logger.warning("refusing %s: not logged in", self.scope["path"])
             await self.close()
             return
         await self.accept()
