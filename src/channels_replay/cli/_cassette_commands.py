@@ -13,45 +13,24 @@ import sys
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 
-from channels_replay.cassettes import (
-    CassetteForm,
-    CassetteHeader,
-    CassetteReader,
-    ClientDisconnect,
-    ClientFrame,
-    ConnectEvent,
-    Event,
-    ServerClose,
-    ServerFrame,
-    convert_cassette,
-    detect_form,
-    event_to_record,
-    form_for_path,
-    header_to_record,
-    json_line,
-    open_cassette,
-    redact_cassette_file,
-)
-from channels_replay.cassettes.redaction import (
-    DEFAULT_HEADERS,
-    DEFAULT_JSON_KEYS,
-    DEFAULT_QUERY_PARAMS,
-    Redactor,
-)
 from channels_replay.cli._group import main
 from channels_replay.signals import SignalKind, SignalNames
+
+if TYPE_CHECKING:
+    from channels_replay.cassettes import CassetteForm, CassetteHeader, CassetteReader, Event
 
 __all__ = ["convert", "no_signals_note", "redact", "show"]
 
 _EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 _NEW_FILE = click.Path(dir_okay=False, writable=True, path_type=Path)
 _FORM = click.Choice(["msgpack", "jsonl"])
-_CLIENT_TO_SERVER = (ConnectEvent, ClientFrame, ClientDisconnect)
 _SIGNAL_KINDS: tuple[SignalKind, ...] = ("authentication", "complete", "group_complete")
+# The cassette model (pydantic) and the codecs are imported by the commands that use them,
+# so that `channels-replay --help` starts fast.
 
 
 def no_signals_note(what: str = "the cassette holds") -> str:
@@ -80,6 +59,8 @@ def show(cassette: Path, as_json: bool, conn: str | None, width: int | None) -> 
     says which signal convention the cassette was recorded with; the end, each
     connection's user and how many signals the cassette holds.
     """
+    from channels_replay.cassettes import open_cassette
+
     if width is None:
         width = shutil.get_terminal_size((120, 24)).columns
     with open_cassette(cassette) as reader:
@@ -95,6 +76,8 @@ def show(cassette: Path, as_json: bool, conn: str | None, width: int | None) -> 
 
 
 def _timeline(reader: CassetteReader, conn: str | None) -> Iterator[str]:
+    from channels_replay.cassettes import ConnectEvent, ServerFrame
+
     yield from _header_lines(reader, reader.header)
     yield f"{'seq':>6}  {'t':>9}  {'conn':<8} dir  {'kind':<17} detail"
     names = reader.header.signal_names()
@@ -162,13 +145,23 @@ def _header_lines(reader: CassetteReader, header: CassetteHeader) -> Iterator[st
 
 
 def _event_line(event: Event, action_key: str) -> str:
-    arrow = "->" if isinstance(event, _CLIENT_TO_SERVER) else "<-"
+    from channels_replay.cassettes import ClientDisconnect, ClientFrame, ConnectEvent
+
+    arrow = "->" if isinstance(event, ConnectEvent | ClientFrame | ClientDisconnect) else "<-"
     conn = event.conn if len(event.conn) <= 8 else event.conn[:7] + "~"
     line = f"{event.seq:>6}  {event.t:>8.3f}s  {conn:<8} {arrow}   {event.kind:<17} "
     return (line + _detail(event, action_key)).rstrip()
 
 
 def _detail(event: Event, action_key: str) -> str:
+    from channels_replay.cassettes import (
+        ClientDisconnect,
+        ClientFrame,
+        ConnectEvent,
+        ServerClose,
+        ServerFrame,
+    )
+
     if isinstance(event, ClientFrame | ServerFrame):
         if event.data is not None:
             return f"{len(event.data)} bytes {event.data[:16].hex(' ')}"
@@ -210,6 +203,8 @@ def _cut(line: str, width: int) -> str:
 
 
 def _json_lines(reader: CassetteReader, conn: str | None) -> Iterator[str]:
+    from channels_replay.cassettes import event_to_record, header_to_record, json_line
+
     yield json_line(header_to_record(reader.header))
     shown = 0
     for event in reader:
@@ -241,6 +236,8 @@ def convert(source: Path, target: Path, form: str | None) -> None:
     The form of SOURCE is read from its content; TARGET's form is --form, else its
     extension (.jsonl for JSON Lines, anything else the msgpack stream).
     """
+    from channels_replay.cassettes import convert_cassette, detect_form, form_for_path
+
     source_form = detect_form(source)
     target_form = cast("CassetteForm", form) if form else form_for_path(target)
     count = convert_cassette(source, target, form=target_form)
@@ -268,6 +265,14 @@ def redact(
     renamed into place). Redacts the default headers, query parameters and JSON keys
     (see docs/cassette-format.md) and any given with the options.
     """
+    from channels_replay.cassettes import redact_cassette_file
+    from channels_replay.cassettes.redaction import (
+        DEFAULT_HEADERS,
+        DEFAULT_JSON_KEYS,
+        DEFAULT_QUERY_PARAMS,
+        Redactor,
+    )
+
     try:
         redactor = Redactor(
             headers=DEFAULT_HEADERS | set(headers),
