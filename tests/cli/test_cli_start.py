@@ -76,7 +76,10 @@ def test_version_imports_nothing_heavy() -> None:
     assert _heavy(modules) == []
 
 
-@pytest.mark.parametrize("command", ["replay", "record", "proxy", "show", "convert", "redact"])
+COMMANDS = ["replay", "record", "proxy", "show", "convert", "redact", "git-setup"]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
 def test_command_help_imports_nothing_heavy(command: str) -> None:
     modules, out = _imported(command, "--help")
     assert "Usage:" in out

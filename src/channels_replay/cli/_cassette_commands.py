@@ -228,16 +228,28 @@ def _silence_stdout() -> None:
 
 @main.command()
 @click.argument("source", type=_EXISTING_FILE)
-@click.argument("target", type=_NEW_FILE)
+@click.argument("target", type=_NEW_FILE, required=False)
 @click.option("--form", type=_FORM, help="The form to write (default: from TARGET's extension).")
-def convert(source: Path, target: Path, form: str | None) -> None:
+@click.option(
+    "--stdout", "to_stdout", is_flag=True, help="Print the cassette as JSON Lines instead."
+)
+def convert(source: Path, target: Path | None, form: str | None, to_stdout: bool) -> None:
     """Convert a cassette between msgpack and JSON Lines (.jsonl).
 
     The form of SOURCE is read from its content; TARGET's form is --form, else its
-    extension (.jsonl for JSON Lines, anything else the msgpack stream).
+    extension (.jsonl for JSON Lines, anything else the msgpack stream). With --stdout
+    and no TARGET, the cassette is printed as JSON Lines (what `git diff` shows of a
+    cassette after `channels-replay git-setup`).
     """
     from channels_replay.cassettes import convert_cassette, detect_form, form_for_path
 
+    if to_stdout:
+        if target is not None or form == "msgpack":
+            raise click.UsageError("--stdout prints JSON Lines: give no TARGET and no --form")
+        convert_cassette(source, sys.stdout.buffer, form="jsonl")
+        return
+    if target is None:
+        raise click.UsageError("give a TARGET file, or --stdout to print JSON Lines")
     source_form = detect_form(source)
     target_form = cast("CassetteForm", form) if form else form_for_path(target)
     count = convert_cassette(source, target, form=target_form)
