@@ -9,7 +9,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from example.demo import APP
+from example.demo import APP, CHANGED
 from example.demo import REPLAY_CREDENTIALS as CREDENTIALS
 
 REPO = Path(__file__).resolve().parents[2]
@@ -64,6 +64,15 @@ def test_json_is_all_stdout_holds_when_the_app_prints_and_logs_there() -> None:
     assert "event=received action=echo" in done.stderr
     text = channels_replay("replay", "cassettes/echo.cassette", *app)
     assert "handling echo" in text.stdout  # without --json, stdout is the app's as usual
+
+
+def test_the_demos_changed_app_is_caught_with_the_changed_field() -> None:
+    done = channels_replay("replay", "cassettes/chat.cassette", *CHANGED, *CREDENTIALS)
+    assert done.returncode == 1, done.stderr
+    assert 'changed payload.user: expected "alice", got "Alice" [frame #1 chat_message]' in (
+        done.stdout
+    )
+    assert "FAIL chat.cassette: 4 difference(s) in 2 of 6 steps" in done.stdout
 
 
 def test_a_missing_credential_is_one_clear_line_and_exit_2() -> None:
