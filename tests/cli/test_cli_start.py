@@ -31,6 +31,7 @@ HEAVY = (
     "channels_replay.drivers",
     "channels_replay.cassettes",
     "channels_replay.reports",
+    "channels_replay.codegen",
 )
 
 
@@ -76,7 +77,7 @@ def test_version_imports_nothing_heavy() -> None:
     assert _heavy(modules) == []
 
 
-COMMANDS = ["replay", "record", "proxy", "show", "convert", "redact", "git-setup"]
+COMMANDS = ["replay", "record", "proxy", "show", "convert", "redact", "git-setup", "codegen"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
