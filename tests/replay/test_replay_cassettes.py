@@ -69,6 +69,18 @@ class RegressionTests(ExampleReplay):
         kinds = [(d.kind, d.frame_action) for _, d in result.failed_steps[0].differences]
         assert kinds == [("extra", "notice")]
 
+    def test_changes_are_counted_by_frame(self) -> None:
+        # a renamed key is a missing and an extra key in each of the 4 chat messages
+        renamed = self.replay_against(regressions.RENAMED_KEY, "chat")
+        assert renamed.changes() == "4 frames changed"
+        assert self.replay_against(regressions.CHANGED_VALUE, "echo").changes() == (
+            "1 frame changed"
+        )
+        assert self.replay_against(regressions.EXTRA_MESSAGE, "echo").changes() == ("1 frame added")
+        assert self.replay_against(regressions.MISSING_MESSAGE, "echo").changes() == (
+            "1 frame missing"
+        )
+
     def test_swapped_order(self) -> None:
         result = self.replay_against(regressions.SWAPPED_ORDER, "validation_error")
         differences = [d for step in result.failed_steps for _, d in step.differences]

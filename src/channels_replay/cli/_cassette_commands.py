@@ -13,47 +13,24 @@ import sys
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 
-from channels_replay.cassettes import (
-    CassetteForm,
-    CassetteHeader,
-    CassetteReader,
-    ClientDisconnect,
-    ClientFrame,
-    ConnectEvent,
-    Event,
-    ServerClose,
-    ServerFrame,
-    convert_cassette,
-    detect_form,
-    event_to_record,
-    form_for_path,
-    header_to_record,
-    json_line,
-    open_cassette,
-    redact_cassette_file,
-)
-from channels_replay.cassettes.identities import identity_in_frame
-from channels_replay.cassettes.redaction import (
-    DEFAULT_HEADERS,
-    DEFAULT_JSON_KEYS,
-    DEFAULT_QUERY_PARAMS,
-    Redactor,
-)
 from channels_replay.cli._group import main
 from channels_replay.signals import SignalKind, SignalNames
-from channels_replay.snapshots import header_snapshot
+
+if TYPE_CHECKING:
+    from channels_replay.cassettes import CassetteForm, CassetteHeader, CassetteReader, Event
 
 __all__ = ["convert", "no_signals_note", "redact", "show"]
 
 _EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 _NEW_FILE = click.Path(dir_okay=False, writable=True, path_type=Path)
 _FORM = click.Choice(["msgpack", "jsonl"])
-_CLIENT_TO_SERVER = (ConnectEvent, ClientFrame, ClientDisconnect)
 _SIGNAL_KINDS: tuple[SignalKind, ...] = ("authentication", "complete", "group_complete")
+# The cassette model (pydantic) and the codecs are imported by the commands that use them,
+# so that `channels-replay --help` starts fast.
 
 
 def no_signals_note(what: str = "the cassette holds") -> str:
@@ -82,6 +59,8 @@ def show(cassette: Path, as_json: bool, conn: str | None, width: int | None) -> 
     says which signal convention the cassette was recorded with; the end, each
     connection's user and how many signals the cassette holds.
     """
+    from channels_replay.cassettes import open_cassette
+
     if width is None:
         width = shutil.get_terminal_size((120, 24)).columns
     with open_cassette(cassette) as reader:
@@ -97,6 +76,9 @@ def show(cassette: Path, as_json: bool, conn: str | None, width: int | None) -> 
 
 
 def _timeline(reader: CassetteReader, conn: str | None) -> Iterator[str]:
+    from channels_replay.cassettes import ConnectEvent, ServerFrame
+    from channels_replay.cassettes.identities import identity_in_frame
+
     yield from _header_lines(reader, reader.header)
     yield f"{'seq':>6}  {'t':>9}  {'conn':<8} dir  {'kind':<17} detail"
     names = reader.header.signal_names()
@@ -154,6 +136,8 @@ def _convention(header: CassetteHeader) -> str:
 
 
 def _header_lines(reader: CassetteReader, header: CassetteHeader) -> Iterator[str]:
+    from channels_replay.snapshots import header_snapshot
+
     created = header.created_at.strftime("%Y-%m-%d %H:%M:%S %Z").strip()
     by = f" by channels-replay {header.library_version}" if header.library_version else ""
     version = f"format version {reader.source_version}"
@@ -175,13 +159,23 @@ def _header_lines(reader: CassetteReader, header: CassetteHeader) -> Iterator[st
 
 
 def _event_line(event: Event, action_key: str) -> str:
-    arrow = "->" if isinstance(event, _CLIENT_TO_SERVER) else "<-"
+    from channels_replay.cassettes import ClientDisconnect, ClientFrame, ConnectEvent
+
+    arrow = "->" if isinstance(event, ConnectEvent | ClientFrame | ClientDisconnect) else "<-"
     conn = event.conn if len(event.conn) <= 8 else event.conn[:7] + "~"
     line = f"{event.seq:>6}  {event.t:>8.3f}s  {conn:<8} {arrow}   {event.kind:<17} "
     return (line + _detail(event, action_key)).rstrip()
 
 
 def _detail(event: Event, action_key: str) -> str:
+    from channels_replay.cassettes import (
+        ClientDisconnect,
+        ClientFrame,
+        ConnectEvent,
+        ServerClose,
+        ServerFrame,
+    )
+
     if isinstance(event, ClientFrame | ServerFrame):
         if event.data is not None:
             return f"{len(event.data)} bytes {event.data[:16].hex(' ')}"
@@ -223,6 +217,8 @@ def _cut(line: str, width: int) -> str:
 
 
 def _json_lines(reader: CassetteReader, conn: str | None) -> Iterator[str]:
+    from channels_replay.cassettes import event_to_record, header_to_record, json_line
+
     yield json_line(header_to_record(reader.header))
     shown = 0
     for event in reader:
@@ -246,14 +242,28 @@ def _silence_stdout() -> None:
 
 @main.command()
 @click.argument("source", type=_EXISTING_FILE)
-@click.argument("target", type=_NEW_FILE)
+@click.argument("target", type=_NEW_FILE, required=False)
 @click.option("--form", type=_FORM, help="The form to write (default: from TARGET's extension).")
-def convert(source: Path, target: Path, form: str | None) -> None:
+@click.option(
+    "--stdout", "to_stdout", is_flag=True, help="Print the cassette as JSON Lines instead."
+)
+def convert(source: Path, target: Path | None, form: str | None, to_stdout: bool) -> None:
     """Convert a cassette between msgpack and JSON Lines (.jsonl).
 
     The form of SOURCE is read from its content; TARGET's form is --form, else its
-    extension (.jsonl for JSON Lines, anything else the msgpack stream).
+    extension (.jsonl for JSON Lines, anything else the msgpack stream). With --stdout
+    and no TARGET, the cassette is printed as JSON Lines (what `git diff` shows of a
+    cassette after `channels-replay git-setup`).
     """
+    from channels_replay.cassettes import convert_cassette, detect_form, form_for_path
+
+    if to_stdout:
+        if target is not None or form == "msgpack":
+            raise click.UsageError("--stdout prints JSON Lines: give no TARGET and no --form")
+        convert_cassette(source, sys.stdout.buffer, form="jsonl")
+        return
+    if target is None:
+        raise click.UsageError("give a TARGET file, or --stdout to print JSON Lines")
     source_form = detect_form(source)
     target_form = cast("CassetteForm", form) if form else form_for_path(target)
     count = convert_cassette(source, target, form=target_form)
@@ -281,6 +291,14 @@ def redact(
     renamed into place). Redacts the default headers, query parameters and JSON keys
     (see docs/cassette-format.md) and any given with the options.
     """
+    from channels_replay.cassettes import redact_cassette_file
+    from channels_replay.cassettes.redaction import (
+        DEFAULT_HEADERS,
+        DEFAULT_JSON_KEYS,
+        DEFAULT_QUERY_PARAMS,
+        Redactor,
+    )
+
     try:
         redactor = Redactor(
             headers=DEFAULT_HEADERS | set(headers),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import os
@@ -335,6 +336,37 @@ def _check_commands(commands: Sequence[str]) -> None:
         )
 
 
+def _stdout_to_stderr() -> Callable[[], None]:
+    """Send whatever is written to stdout to stderr, until the returned function is called.
+
+    For `--json`, whose document must be all that stdout holds (`| jq`). The file
+    descriptor is redirected, so print(), logging handlers and structlog loggers that
+    hold the `sys.stdout` object, and C extensions, all write to stderr; a stdout
+    without a descriptor (an embedding host) is swapped for `sys.stderr` instead.
+    """
+    sys.stdout.flush()
+    try:
+        fileno = sys.stdout.fileno()
+        saved = os.dup(fileno)
+    except (AttributeError, OSError, ValueError):
+        swap = contextlib.redirect_stdout(sys.stderr)
+        swap.__enter__()
+
+        def unswap() -> None:
+            swap.__exit__(None, None, None)
+
+        return unswap
+    sys.stderr.flush()
+    os.dup2(sys.stderr.fileno(), fileno)
+
+    def restore() -> None:
+        sys.stdout.flush()
+        os.dup2(saved, fileno)
+        os.close(saved)
+
+    return restore
+
+
 def _style(text: str, **styles: Any) -> str:
     return click.style(text, **styles)
 
@@ -370,6 +402,7 @@ def replay(
     cassettes = find_cassettes(paths)
     if not cassettes:
         raise ReplayError(f"no cassettes under {', '.join(paths)}: record a session first")
+    restore_stdout = _stdout_to_stderr() if as_json else None  # the app's prints off the JSON
     app = environment.load_app()
     check_named_identities(cassettes, config)
     environment.set_up()
@@ -388,14 +421,18 @@ def replay(
                 if not as_json:
                     click.echo(render_text(result, _style))
                     if update and not result.ok:
-                        click.echo(f"  updated {path} from the current app")
+                        click.echo(f"  updated {path} from the current app: {result.changes()}")
     finally:
         environment.tear_down()
+        if restore_stdout is not None:
+            restore_stdout()
     if as_json:
         click.echo(render_json(results))
     if junit_xml is not None:
         junit_xml.write_text(render_junit(results), encoding="utf-8")
     failed = sum(not r.ok for r in results)
+    if update and not as_json:
+        click.echo(f"updated {failed} of {len(results)} cassette(s)")
     if not as_json and len(results) > 1:
         verdict = (
             _style("all passed", fg="green") if not failed else _style(f"{failed} failed", fg="red")
