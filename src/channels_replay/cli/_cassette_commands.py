@@ -74,14 +74,36 @@ def no_signals_note(what: str = "the cassette holds") -> str:
     default=None,
     help="Cut lines to this many characters (default: the terminal's width; 0: never).",
 )
-def show(cassette: Path, as_json: bool, conn: str | None, width: int | None) -> None:
+@click.option(
+    "--html",
+    "html_file",
+    type=_NEW_FILE,
+    help="Write the recording as a sequence diagram to this self-contained HTML file.",
+)
+def show(
+    cassette: Path,
+    as_json: bool,
+    conn: str | None,
+    width: int | None,
+    html_file: Path | None = None,
+) -> None:
     """Print a cassette as a timeline, one line per event.
 
     Columns: seq, time offset, connection, direction (-> client to server, <- server to
     client), kind, and what was sent (a JSON frame's action and payload). The header
     says which signal convention the cassette was recorded with; the end, each
-    connection's user and how many signals the cassette holds.
+    connection's user and how many signals the cassette holds. With --html, the
+    recording is drawn as the replay's HTML report draws it instead.
     """
+    if html_file is not None:
+        from channels_replay.cassettes import load_cassette
+        from channels_replay.reports.html import render_cassette_html
+
+        html_file.write_text(
+            render_cassette_html(load_cassette(cassette), cassette.name), encoding="utf-8"
+        )
+        click.echo(f"HTML: {html_file}")
+        return
     if width is None:
         width = shutil.get_terminal_size((120, 24)).columns
     with open_cassette(cassette) as reader:

@@ -346,6 +346,12 @@ def _style(text: str, **styles: Any) -> str:
     "--junit-xml", type=click.Path(dir_okay=False, path_type=Path), help="Write JUnit XML here."
 )
 @click.option("--update", is_flag=True, help="Rewrite the cassettes from the current app.")
+@click.option(
+    "--html",
+    "html_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write a self-contained HTML report here (sequence diagram, differences marked).",
+)
 @_replay_setup
 def replay(
     paths: tuple[str, ...],
@@ -354,6 +360,7 @@ def replay(
     as_json: bool,
     junit_xml: Path | None,
     update: bool,
+    html_file: Path | None = None,
 ) -> None:
     """Replay cassettes against the app and report every difference.
 
@@ -395,6 +402,11 @@ def replay(
         click.echo(render_json(results))
     if junit_xml is not None:
         junit_xml.write_text(render_junit(results), encoding="utf-8")
+    if html_file is not None:
+        from channels_replay.reports.html import render_html
+
+        html_file.write_text(render_html(results), encoding="utf-8")
+        click.echo(f"HTML report: {html_file}", err=as_json)
     failed = sum(not r.ok for r in results)
     if not as_json and len(results) > 1:
         verdict = (

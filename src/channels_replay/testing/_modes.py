@@ -12,9 +12,17 @@ from channels_replay.replay.runner import ReplayConfig, replay_file
 from channels_replay.replay.update import rewrite_cassette
 from channels_replay.reports import render_text
 
-__all__ = ["ReplayFailed", "apply_record_mode", "record_mode", "run_replay_test", "set_record_mode"]
+__all__ = [
+    "ReplayFailed",
+    "apply_record_mode",
+    "keep_results",
+    "record_mode",
+    "run_replay_test",
+    "set_record_mode",
+]
 
 _mode = "none"
+_kept: list[ReplayResult] | None = None
 
 
 class ReplayFailed(AssertionError):
@@ -28,6 +36,12 @@ def set_record_mode(mode: str) -> None:
 
 def record_mode() -> str:
     return _mode
+
+
+def keep_results(kept: list[ReplayResult] | None) -> None:
+    """Append every replay test's result to `kept` from now on (None: stop); for reports."""
+    global _kept
+    _kept = kept
 
 
 def apply_record_mode(path: Path, result: ReplayResult) -> None:
@@ -50,5 +64,7 @@ def apply_record_mode(path: Path, result: ReplayResult) -> None:
 def run_replay_test(path: Path, app: Any, config: dict[str, Any]) -> ReplayResult:
     """Replay the cassette at `path` as a test under the record mode in force."""
     result = async_to_sync(replay_file)(path, app, ReplayConfig(**config))
+    if _kept is not None:
+        _kept.append(result)
     apply_record_mode(path, result)
     return result
