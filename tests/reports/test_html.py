@@ -105,6 +105,9 @@ def test_a_difference_is_marked_on_its_arrow_and_listed_with_its_path() -> None:
     for _, anchor in marked:
         assert f'<tr id="{anchor}" class="difference">' in page
     assert "<code>payload.n</code>" in page
+    glance = page.split('<ol class="at-a-glance">')[1].split("</ol>")[0]
+    first = '<li><a href="#d0-1">step 2 on c1: changed payload.n: expected 1, got 2'
+    assert glance.startswith(first)
     assert '<details class="step failed" data-open="1" open>' in page
 
 
@@ -122,3 +125,19 @@ def test_past_the_open_limit_only_failing_steps_start_open() -> None:
     assert " open>" not in page
     small = render_cassette_html(Cassette(events=events[:10]))
     assert small.count(" open>") == small.count("<details")
+
+
+def test_past_the_open_limit_a_replay_opens_only_its_failing_steps() -> None:
+    events: list[Event] = [
+        ConnectEvent(seq=0, conn="c1", t=0, path="/ws/"),
+        AcceptEvent(seq=1, conn="c1", t=0),
+    ]
+    while len(events) <= OPEN_LIMIT:
+        seq = len(events)
+        events.append(ClientFrame(seq=seq, conn="c1", t=seq, text='{"action": "ping"}'))
+        events.append(frame(seq + 1, {"action": "pong", "payload": {"n": seq}}))
+    changed = frame(8, {"action": "pong", "payload": {"n": -1}})
+    page = render_html([replayed(events, {4: [changed]})])
+    assert page.count("<details class=") == len(build_steps(events))
+    assert page.count(" open>") == 1
+    assert '<details class="step failed" data-open="1" open>' in page

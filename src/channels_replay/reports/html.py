@@ -49,6 +49,8 @@ OPEN_LIMIT: Final = 400
 _LABEL_LIMIT: Final = 110
 _TITLE_LIMIT: Final = 4000
 _PRETTY_LIMIT: Final = 20000
+_GLANCE_SHOWN: Final = 50
+"""How many differences the list under a cassette's verdict shows (all are in the diagram)."""
 _HIDDEN_SHOWN: Final = 50
 """Per noise rule, how many of the values it hid are listed (the rest are counted)."""
 
@@ -147,11 +149,11 @@ def _result_section(index: int, result: ReplayResult) -> str:
     events = sum(len(o.actual) + 1 for s in result.steps for o in s.outcomes)
     open_all = events <= OPEN_LIMIT
     lanes = _lanes(steps)
-    counter = [0]
+    listed: list[tuple[str, str]] = []
     blocks = []
     panels: list[str] = []
     for step_result in result.steps:
-        rows, panel = _replayed_rows(index, step_result, action_times, counter, names)
+        rows, panel = _replayed_rows(index, step_result, action_times, listed, names)
         blocks.append(
             _step_block(
                 index,
@@ -175,9 +177,18 @@ def _result_section(index: int, result: ReplayResult) -> str:
         parts.append(f"<p class=fact>{escape(str(result.cassette))}, {result.driver}</p>")
     parts.extend(f'<p class="note">note: {escape(note)}</p>' for note in _notes(result))
     parts.extend(_failure_html(result))
-    parts.append(_rules_html(result))
+    if listed:
+        items = "".join(
+            f'<li><a href="#{anchor}">{escape(line)}</a></li>'
+            for anchor, line in listed[:_GLANCE_SHOWN]
+        )
+        more = len(listed) - _GLANCE_SHOWN
+        parts.append(f'<ol class="at-a-glance">{items}</ol>')
+        if more > 0:
+            parts.append(f"<p>and {more} more difference(s), marked in the diagram</p>")
     lane_title = "app (in-process)" if result.driver == "in-process" else "server (live)"
     parts.append(_diagram(index, steps, lane_title, blocks))
+    parts.append(_rules_html(result))
     parts.append("</section>")
     return "".join(parts)
 
@@ -236,10 +247,13 @@ def _replayed_rows(
     index: int,
     step: StepResult,
     action_times: dict[int, float],
-    counter: list[int],
+    listed: list[tuple[str, str]],
     names: SignalNames,
 ) -> tuple[list[_Row], str]:
-    """The step's arrows as replayed (differences marked), and its differences panel."""
+    """The step's arrows as replayed (differences marked), and its differences panel.
+
+    Each difference is appended to `listed` as its anchor and one line.
+    """
     action = step.step.action
     rows = [_Row(action.conn, action, action_times.get(step.step.index))]
     arrivals: list[_Row] = []
@@ -249,8 +263,9 @@ def _replayed_rows(
         own = [_Row(outcome.conn, event, event.t) for event in outcome.actual]
         entries = []
         for difference in outcome.differences:
-            counter[0] += 1
-            anchor = f"d{index}-{counter[0]}"
+            anchor = f"d{index}-{len(listed) + 1}"
+            where = f"step {step.step.index + 1} on {outcome.conn}: "
+            listed.append((anchor, where + difference.describe()))
             entries.append((anchor, difference))
             mark = _mark_of(difference)
             if difference.actual_index is not None and difference.actual_index < len(own):
@@ -377,16 +392,18 @@ def _rules_html(result: ReplayResult) -> str:
             for h in found[:_HIDDEN_SHOWN]
         )
         more = f"<p>and {len(found) - _HIDDEN_SHOWN} more</p>" if len(found) > _HIDDEN_SHOWN else ""
-        table = (
-            '<table class="hidden-values"><thead><tr><th>step</th><th>conn</th><th>path</th>'
-            f"<th>recorded</th><th>replayed</th></tr></thead><tbody>{rows}</tbody></table>{more}"
-            if found
-            else ""
+        head = (
+            f"<code>{escape(rule.describe())}</code>"
+            f" <span class=count>hid {len(found)} value(s)</span>"
         )
-        items.append(
-            f'<li class="rule"><code>{escape(rule.describe())}</code>'
-            f" <span class=count>hid {len(found)} value(s)</span>{table}</li>"
-        )
+        if found:
+            head = (
+                f"<details><summary>{head}</summary>"
+                '<table class="hidden-values"><thead><tr><th>step</th><th>conn</th>'
+                "<th>path</th><th>recorded</th><th>replayed</th></tr></thead>"
+                f"<tbody>{rows}</tbody></table>{more}</details>"
+            )
+        items.append(f'<li class="rule">{head}</li>')
     return (
         '<section class="rules"><h3>Noise rules applied, and what each hid</h3>'
         f"<ul>{''.join(items)}</ul></section>"
@@ -669,6 +686,9 @@ h2.banner.neutral{background:#eaeef2}
 .app-error pre{background:#fff5f5;padding:.5rem;overflow:auto}
 .rules ul{padding-left:1.2rem}
 .rules li{margin:.3rem 0}
+.rules summary{cursor:pointer}
+ol.at-a-glance{margin:.3rem 0;padding-left:1.5rem}
+ol.at-a-glance a{color:#a40e26}
 table{border-collapse:collapse;margin:.3rem 0}
 td,th{border:1px solid #d0d7de;padding:.2rem .4rem;text-align:left;vertical-align:top}
 td pre{margin:0;white-space:pre-wrap;word-break:break-word;max-width:40rem}
