@@ -44,6 +44,7 @@ from channels_replay.cassettes.redaction import (
     Redactor,
 )
 from channels_replay.cli._group import main
+from channels_replay.errors import ConfigurationError
 from channels_replay.signals import SignalKind, SignalNames
 from channels_replay.snapshots import header_snapshot
 
@@ -99,9 +100,14 @@ def show(
         from channels_replay.cassettes import load_cassette
         from channels_replay.reports.html import render_cassette_html
 
-        html_file.write_text(
-            render_cassette_html(load_cassette(cassette), cassette.name), encoding="utf-8"
-        )
+        page = render_cassette_html(load_cassette(cassette), cassette.name)
+        try:
+            html_file.write_text(page, encoding="utf-8")
+        except OSError as exc:
+            raise ConfigurationError(
+                f"--html {html_file}: cannot write it ({exc.strerror}); "
+                "give a path in a writable directory"
+            ) from exc
         click.echo(f"HTML: {html_file}")
         return
     if width is None:

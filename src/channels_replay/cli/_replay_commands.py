@@ -374,6 +374,11 @@ def replay(
     from channels_replay.replay.update import rewrite_cassette
     from channels_replay.reports import render_json, render_junit, render_text
 
+    if html_file is not None and not html_file.resolve().parent.is_dir():
+        raise ConfigurationError(
+            f"--html {html_file}: the directory {html_file.parent} does not exist; "
+            "create it first or write the report elsewhere"
+        )
     cassettes = find_cassettes(paths)
     if not cassettes:
         raise ReplayError(f"no cassettes under {', '.join(paths)}: record a session first")
@@ -405,7 +410,13 @@ def replay(
     if html_file is not None:
         from channels_replay.reports.html import render_html
 
-        html_file.write_text(render_html(results), encoding="utf-8")
+        try:
+            html_file.write_text(render_html(results), encoding="utf-8")
+        except OSError as exc:
+            raise ConfigurationError(
+                f"--html {html_file}: cannot write it ({exc.strerror}); "
+                "give a path in a writable directory"
+            ) from exc
         click.echo(f"HTML report: {html_file}", err=as_json)
     failed = sum(not r.ok for r in results)
     if not as_json and len(results) > 1:
