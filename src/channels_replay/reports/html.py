@@ -772,27 +772,40 @@ _JS: Final = """
   }
   pinLanes();
   window.addEventListener("resize", pinLanes);
+  var index = null;
+  function build() {
+    // each step's rows with their text, lowercased once: searching reads only these
+    index = steps.map(function (step) {
+      return Array.prototype.map.call(step.querySelectorAll(".ev"), function (row) {
+        var text = row.textContent + " " + (row.getAttribute("title") || "");
+        return { row: row, text: text.toLowerCase(), action: row.classList.contains("action") };
+      });
+    });
+  }
+  function show(element, visible) {
+    if (element.hidden === visible) { element.hidden = !visible; }
+  }
   function reset() {
-    steps.forEach(function (step) {
-      step.hidden = false;
+    steps.forEach(function (step, i) {
+      show(step, true);
       step.open = step.getAttribute("data-open") === "1";
-      step.querySelectorAll(".ev").forEach(function (row) { row.hidden = false; });
+      if (index) { index[i].forEach(function (entry) { show(entry.row, true); }); }
     });
     status.textContent = "";
   }
   function apply() {
     var query = box.value.trim().toLowerCase();
     if (!query) { reset(); return; }
+    if (!index) { build(); }
     var events = 0, found = 0;
-    steps.forEach(function (step) {
+    steps.forEach(function (step, i) {
       var any = false;
-      step.querySelectorAll(".ev").forEach(function (row) {
-        var text = (row.textContent + " " + (row.getAttribute("title") || "")).toLowerCase();
-        var hit = text.indexOf(query) !== -1;
+      index[i].forEach(function (entry) {
+        var hit = entry.text.indexOf(query) !== -1;
         if (hit) { any = true; events += 1; }
-        row.hidden = !hit && !row.classList.contains("action");
+        show(entry.row, hit || entry.action);
       });
-      step.hidden = !any;
+      show(step, any);
       if (any) { step.open = true; found += 1; }
     });
     status.textContent = events + " event(s) in " + found + " step(s) match";
