@@ -110,7 +110,9 @@ def test_a_failing_replay_marks_the_difference_and_shows_both_sides(
     assert "chat_message" in marked.first.inner_text()
     assert marked.first.evaluate("e => getComputedStyle(e).backgroundColor") == FAILED_RED
     # the mark leads to the difference: JSON path, expected and actual side by side
-    mark = marked.first.locator("a.mark").first
+    badges = marked.first.locator("a.mark")
+    assert badges.all_inner_texts() == ["≠ payload.text", "≠ payload.body"]
+    mark = badges.first
     mark.click()
     anchor = mark.get_attribute("href")
     assert anchor is not None

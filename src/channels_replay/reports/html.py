@@ -64,7 +64,7 @@ class _Row:
     conn: str
     event: Event
     t: float | None
-    marks: list[tuple[Mark, str]] = field(default_factory=list)
+    marks: list[tuple[Mark, str, Difference]] = field(default_factory=list)
     """Each difference this arrow shows, with the anchor of its entry in the panel."""
     ghost: bool = False
     """A recorded event that did not come (drawn dashed)."""
@@ -269,12 +269,12 @@ def _replayed_rows(
             entries.append((anchor, difference))
             mark = _mark_of(difference)
             if difference.actual_index is not None and difference.actual_index < len(own):
-                own[difference.actual_index].marks.append((mark, anchor))
+                own[difference.actual_index].marks.append((mark, anchor, difference))
             elif difference.expected_index is not None and difference.expected_index < len(
                 outcome.expected
             ):
                 recorded = outcome.expected[difference.expected_index]
-                ghost = _Row(outcome.conn, recorded, None, [(mark, anchor)], ghost=True)
+                ghost = _Row(outcome.conn, recorded, None, [(mark, anchor, difference)], ghost=True)
                 ghosts.append(ghost)
         arrivals.extend(own)
         if entries:
@@ -540,15 +540,16 @@ def _row_html(
         classes.append("action")
     if row.ghost:
         classes.append("ghost")
-    classes.extend(sorted({mark for mark, _ in row.marks}))
+    classes.extend(sorted({mark for mark, _, _ in row.marks}))
     span = server - lane + 1
     margin = f"{50 / span:.4f}%"
     label = _label(event, names, _LABEL_LIMIT)
     if row.ghost:
         label = f"missing: {label}"
     marks = "".join(
-        f'<a class="mark {mark}" href="#{anchor}" title="{escape(mark)}">≠</a>'
-        for mark, anchor in row.marks
+        f'<a class="mark {mark}" href="#{anchor}" title="{escape(difference.describe())}">'
+        f"≠ {escape(difference.path or difference.kind)}</a>"
+        for mark, anchor, difference in row.marks
     )
     t = "" if row.t is None else f"{row.t:.3f}"
     full = _cut(_full_text(event), _TITLE_LIMIT)
@@ -742,7 +743,7 @@ details.step[open]>summary .step-no::before{content:"▾ "}
 .ev.ghost .arrow{border-bottom-style:dashed;border-color:#cf222e;opacity:.8}
 .ev.ghost .arrow::after{border-right-color:#cf222e}
 .ev.diff .label,.ev.extra .label,.ev.order .label,.ev.ghost .label{color:#a40e26}
-a.mark{display:inline-block;margin-right:.4rem;padding:0 .3rem;border-radius:3px;
+a.mark{display:inline-block;margin-right:.4rem;padding:0 .3rem;border-radius:3px;font-size:11px;
   background:#cf222e;color:#fff;text-decoration:none;font-weight:700}
 a.badge{position:absolute;right:.3rem;top:.1rem;background:#cf222e;color:#fff;
   border-radius:8px;padding:0 .4rem;font-size:11px;text-decoration:none;z-index:2}
