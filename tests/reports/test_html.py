@@ -111,6 +111,17 @@ def test_a_difference_is_marked_on_its_arrow_and_listed_with_its_path() -> None:
     assert '<details class="step failed" data-open="1" open>' in page
 
 
+def test_what_the_app_logged_in_a_failing_step_is_in_its_panel() -> None:
+    result = replayed(recording(), {1: [recording()[5]]})
+    result.steps[1].logged.append(f"WARNING example: refused {EVIL}")
+    result.steps[0].logged.append("INFO example: connected")  # a green step: not shown
+    page = render_html([result])
+    logged = page.split('<div class="logged">')
+    assert len(logged) == 2
+    assert "WARNING example: refused &lt;script&gt;" in logged[1].split("</div>")[0]
+    assert "connected" not in page
+
+
 def test_past_the_open_limit_only_failing_steps_start_open() -> None:
     events: list[Event] = [
         ConnectEvent(seq=0, conn="c1", t=0, path="/ws/"),

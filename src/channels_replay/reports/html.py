@@ -151,7 +151,6 @@ def _result_section(index: int, result: ReplayResult) -> str:
     lanes = _lanes(steps)
     listed: list[tuple[str, str]] = []
     blocks = []
-    panels: list[str] = []
     for step_result in result.steps:
         rows, panel = _replayed_rows(index, step_result, action_times, listed, names)
         blocks.append(
@@ -166,8 +165,6 @@ def _result_section(index: int, result: ReplayResult) -> str:
                 len(step_result.differences),
             )
         )
-        if panel:
-            panels.append(panel)
     verdict_class = "pass" if result.ok else "fail"
     parts = [
         f'<section class="cassette {verdict_class}" id="cassette-{index}">',
@@ -282,6 +279,9 @@ def _replayed_rows(
     arrivals.sort(key=lambda row: row.t or 0.0)
     rows.extend(arrivals)
     rows.extend(ghosts)
+    if panels and step.logged:
+        lines = escape("\n".join(step.logged))
+        panels.append(f'<div class="logged"><h5>the app logged</h5><pre>{lines}</pre></div>')
     return rows, "".join(panels)
 
 
@@ -685,6 +685,7 @@ h2.banner.neutral{background:#eaeef2}
 .note{color:#9a6700}
 .app-error{color:#a40e26}
 .app-error pre{background:#fff5f5;padding:.5rem;overflow:auto}
+.logged pre{background:#fff8c5;padding:.4rem;white-space:pre-wrap;margin:0}
 .rules ul{padding-left:1.2rem}
 .rules li{margin:.3rem 0}
 .rules summary{cursor:pointer}
