@@ -135,3 +135,14 @@ def replay_app():
     result = project.runpytest_subprocess("-p", "no:cacheprovider", "echo.cassette")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*RuntimeError: the replay_app fixture was used*"])
+
+
+def test_replay_html_writes_one_report_of_every_cassette(project: pytest.Pytester) -> None:
+    result = _run(project, CHANGED_APP, "--replay-html", "report.html")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*channels-replay: HTML report of 2 cassette(s): report.html*"])
+    page = (project.path / "report.html").read_text(encoding="utf-8")
+    assert "FAIL: 1 of 2 cassette(s) differ" in page
+    assert "PASS plain.cassette" in page
+    assert "FAIL echo.cassette: 1 difference(s) in 1 of 4 steps" in page
+    assert "<code>payload.hello</code>" in page

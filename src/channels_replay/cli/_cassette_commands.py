@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, cast
 import click
 
 from channels_replay.cli._group import main
+from channels_replay.errors import ConfigurationError
 from channels_replay.signals import SignalKind, SignalNames
 
 if TYPE_CHECKING:
@@ -51,14 +52,42 @@ def no_signals_note(what: str = "the cassette holds") -> str:
     default=None,
     help="Cut lines to this many characters (default: the terminal's width; 0: never).",
 )
-def show(cassette: Path, as_json: bool, conn: str | None, width: int | None) -> None:
+@click.option(
+    "--html",
+    "html_file",
+    type=_NEW_FILE,
+    help="Write the recording as a sequence diagram to this self-contained HTML file.",
+)
+def show(
+    cassette: Path,
+    as_json: bool,
+    conn: str | None,
+    width: int | None,
+    html_file: Path | None = None,
+) -> None:
     """Print a cassette as a timeline, one line per event.
 
     Columns: seq, time offset, connection, direction (-> client to server, <- server to
     client), kind, and what was sent (a JSON frame's action and payload). The header
     says which signal convention the cassette was recorded with; the end, each
-    connection's user and how many signals the cassette holds.
+    connection's user and how many signals the cassette holds. With --html, the
+    recording is drawn as the replay's HTML report draws it instead.
     """
+    if html_file is not None:
+        from channels_replay.cassettes import load_cassette
+        from channels_replay.cassettes.identities import with_identities
+        from channels_replay.reports.html import render_cassette_html
+
+        page = render_cassette_html(with_identities(load_cassette(cassette)), cassette.name)
+        try:
+            html_file.write_text(page, encoding="utf-8")
+        except OSError as exc:
+            raise ConfigurationError(
+                f"--html {html_file}: cannot write it ({exc.strerror}); "
+                "give a path in a writable directory"
+            ) from exc
+        click.echo(f"HTML: {html_file}")
+        return
     from channels_replay.cassettes import open_cassette
 
     if width is None:

@@ -378,6 +378,12 @@ def _style(text: str, **styles: Any) -> str:
     "--junit-xml", type=click.Path(dir_okay=False, path_type=Path), help="Write JUnit XML here."
 )
 @click.option("--update", is_flag=True, help="Rewrite the cassettes from the current app.")
+@click.option(
+    "--html",
+    "html_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write a self-contained HTML report here (sequence diagram, differences marked).",
+)
 @_replay_setup
 def replay(
     paths: tuple[str, ...],
@@ -386,6 +392,7 @@ def replay(
     as_json: bool,
     junit_xml: Path | None,
     update: bool,
+    html_file: Path | None = None,
 ) -> None:
     """Replay cassettes against the app and report every difference.
 
@@ -399,6 +406,11 @@ def replay(
     from channels_replay.replay.update import rewrite_cassette
     from channels_replay.reports import render_json, render_junit, render_text
 
+    if html_file is not None and not html_file.resolve().parent.is_dir():
+        raise ConfigurationError(
+            f"--html {html_file}: the directory {html_file.parent} does not exist; "
+            "create it first or write the report elsewhere"
+        )
     cassettes = find_cassettes(paths)
     if not cassettes:
         raise ReplayError(f"no cassettes under {', '.join(paths)}: record a session first")
@@ -430,6 +442,17 @@ def replay(
         click.echo(render_json(results))
     if junit_xml is not None:
         junit_xml.write_text(render_junit(results), encoding="utf-8")
+    if html_file is not None:
+        from channels_replay.reports.html import render_html
+
+        try:
+            html_file.write_text(render_html(results), encoding="utf-8")
+        except OSError as exc:
+            raise ConfigurationError(
+                f"--html {html_file}: cannot write it ({exc.strerror}); "
+                "give a path in a writable directory"
+            ) from exc
+        click.echo(f"HTML report: {html_file}", err=as_json)
     failed = sum(not r.ok for r in results)
     if update and not as_json:
         click.echo(f"updated {failed} of {len(results)} cassette(s)")

@@ -12,6 +12,7 @@ from channels_replay.cassettes.model import Event
 from channels_replay.replay.diff import Difference
 from channels_replay.replay.noise import NoiseRule
 from channels_replay.replay.steps import ServerEvent, Step
+from channels_replay.signals import SignalNames
 
 __all__ = ["AppFailure", "ConnectionOutcome", "ReplayResult", "StepResult", "app_frames"]
 
@@ -134,6 +135,8 @@ class ReplayResult:
     """Exceptions the app raised during the replay, one line each, by connection."""
     app_failures: list[AppFailure] = field(default_factory=list)
     """The same exceptions with the step they came after and the app's traceback."""
+    signals: SignalNames = field(default_factory=SignalNames)
+    """The signal convention the replay went by (the cassette's), for reports."""
 
     @property
     def ok(self) -> bool:

@@ -113,6 +113,7 @@ async def run_replay(
         notes=loop.notes,
         app_errors=[failure.describe() for failure in failures],
         app_failures=failures,
+        signals=names,
     )
 
 

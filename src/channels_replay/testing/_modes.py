@@ -15,6 +15,7 @@ from channels_replay.reports import render_text
 __all__ = [
     "ReplayFailed",
     "apply_record_mode",
+    "keep_results",
     "record_mode",
     "run_replay_test",
     "set_record_mode",
@@ -23,6 +24,7 @@ __all__ = [
 
 _mode = "none"
 _updated: list[tuple[Path, str]] = []
+_kept: list[ReplayResult] | None = None
 
 
 class ReplayFailed(AssertionError):
@@ -41,6 +43,12 @@ def record_mode() -> str:
 def updated_cassettes() -> list[tuple[Path, str]]:
     """The cassettes the record mode rewrote in this process, each with what changed."""
     return list(_updated)
+
+
+def keep_results(kept: list[ReplayResult] | None) -> None:
+    """Append every replay test's result to `kept` from now on (None: stop); for reports."""
+    global _kept
+    _kept = kept
 
 
 def apply_record_mode(path: Path, result: ReplayResult) -> None:
@@ -65,5 +73,7 @@ def apply_record_mode(path: Path, result: ReplayResult) -> None:
 def run_replay_test(path: Path, app: Any, config: dict[str, Any]) -> ReplayResult:
     """Replay the cassette at `path` as a test under the record mode in force."""
     result = async_to_sync(replay_file)(path, app, ReplayConfig(**config))
+    if _kept is not None:
+        _kept.append(result)
     apply_record_mode(path, result)
     return result

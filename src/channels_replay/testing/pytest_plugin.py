@@ -37,6 +37,7 @@ import pytest
 __all__ = ["RECORD_MODES", "CassetteFile"]
 
 RECORD_MODES = ("none", "once", "new_episodes", "all")
+_HTML_RESULTS = pytest.StashKey[list[Any]]()
 _SNIFF_BYTES = 256
 
 
@@ -54,6 +55,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="Rewrite cassettes from the current app (after a reviewed change).",
     )
+    group.addoption(
+        "--replay-html",
+        metavar="FILE",
+        default=None,
+        help="Write an HTML report of the replayed cassettes here (sequence diagrams).",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -61,6 +68,22 @@ def pytest_configure(config: pytest.Config) -> None:
 
     mode = "all" if config.getoption("update_cassettes") else config.getoption("record_mode")
     _modes.set_record_mode(mode)
+    if config.getoption("replay_html"):
+        config.stash[_HTML_RESULTS] = []
+        _modes.keep_results(config.stash[_HTML_RESULTS])
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Write the HTML report of every cassette replayed, when `--replay-html` asked for one."""
+    config = session.config
+    results = config.stash.get(_HTML_RESULTS, None)
+    if results is None:
+        return
+    from channels_replay.reports.html import render_html
+    from channels_replay.testing import _modes
+
+    _modes.keep_results(None)
+    Path(config.getoption("replay_html")).write_text(render_html(results), encoding="utf-8")
 
 
 def _is_cassette(path: Path) -> bool:
@@ -173,8 +196,19 @@ def _cassette_name(path: Path) -> str:
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     """One line of what happened to the cassettes: how many replayed, failed, were updated.
 
-    Each updated cassette is listed with what changed in it, each failed one by node id.
+    Each updated cassette is listed with what changed in it, each failed one by node id;
+    then where the HTML report is, with --replay-html.
     """
+    _summarize_cassettes(terminalreporter, config)
+    results = config.stash.get(_HTML_RESULTS, None)
+    if results is not None:
+        terminalreporter.write_line(
+            f"channels-replay: HTML report of {len(results)} cassette(s): "
+            f"{config.getoption('replay_html')}"
+        )
+
+
+def _summarize_cassettes(terminalreporter: Any, config: pytest.Config) -> None:
     reports = [
         report
         for outcome in ("passed", "failed", "error")
