@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from channels_replay.cli._group import main
+from channels_replay.cli._replay_commands import CREDENTIAL_OPTIONS
 
 __all__ = ["codegen"]
 
@@ -21,23 +22,9 @@ __all__ = ["codegen"]
     help="Write the module here (default: print it).",
 )
 @click.option("--force", is_flag=True, help="Overwrite --out if it exists.")
-@click.option(
-    "--header",
-    "headers",
-    multiple=True,
-    metavar="ID:NAME=VALUE",
-    help="Header for a redacted one; ID is a recorded user, a connection id (c2) or *.",
-)
-@click.option(
-    "--query", multiple=True, metavar="ID:NAME=VALUE", help="Query parameter for a redacted one."
-)
-@click.option(
-    "--json-value",
-    "json_values",
-    multiple=True,
-    metavar="ID:KEY=VALUE",
-    help="JSON value for a redacted key in client frames.",
-)
+@CREDENTIAL_OPTIONS[0]
+@CREDENTIAL_OPTIONS[1]
+@CREDENTIAL_OPTIONS[2]
 @click.option(
     "--ignore", multiple=True, metavar="RULE", help="Noise rule, [ACTION:]PATH[=MATCHER]."
 )

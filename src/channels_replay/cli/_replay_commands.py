@@ -72,6 +72,31 @@ def _app_options(function: F) -> F:
     return function
 
 
+CREDENTIAL_OPTIONS = (
+    click.option(
+        "--header",
+        "headers",
+        multiple=True,
+        metavar="ID:NAME=VALUE",
+        help="Header for a redacted one; ID is a recorded user, a connection id (c2) or *.",
+    ),
+    click.option(
+        "--query",
+        multiple=True,
+        metavar="ID:NAME=VALUE",
+        help="Query parameter for a redacted one.",
+    ),
+    click.option(
+        "--json-value",
+        "json_values",
+        multiple=True,
+        metavar="ID:KEY=VALUE",
+        help="JSON value for a redacted key in client frames.",
+    ),
+)
+"""--header, --query and --json-value: what was redacted, given on the command line."""
+
+
 def _replay_options(function: F) -> F:
     options = [
         click.option(
@@ -98,26 +123,7 @@ def _replay_options(function: F) -> F:
             show_default=True,
             help="Upper bound (s) of one collection, for an app that stopped answering.",
         ),
-        click.option(
-            "--header",
-            "headers",
-            multiple=True,
-            metavar="ID:NAME=VALUE",
-            help="Header for a redacted one; ID is a recorded user, a connection id (c2) or *.",
-        ),
-        click.option(
-            "--query",
-            multiple=True,
-            metavar="ID:NAME=VALUE",
-            help="Query parameter for a redacted one.",
-        ),
-        click.option(
-            "--json-value",
-            "json_values",
-            multiple=True,
-            metavar="ID:KEY=VALUE",
-            help="JSON value for a redacted key in client frames.",
-        ),
+        *CREDENTIAL_OPTIONS,
         click.option(
             "--credentials",
             "credentials_file",
