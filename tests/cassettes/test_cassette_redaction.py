@@ -106,28 +106,32 @@ def test_json_keys_at_any_depth() -> None:
             "payload": {
                 "user": "alice",
                 "Password": "hunter2",
-                "tokens": [{"refreshToken": "rt-777"}, {"note": "token is a word here"}],
+                "items": [{"refreshToken": "rt-777"}, {"note": "token is a word here"}],
                 "nested": {"deeper": {"API_KEY": {"id": 1, "value": "ak-42"}}},
                 "secret": None,
                 "token": "",
-                "password_hint": "not a secret",
+                "password_hint": "my cat's name",
+                "remember_token": True,
+                "author": "bob",
             },
         },
         separators=(",", ":"),
     )
     redacted, count = Redactor().redact_json_text(text)
-    assert count == 3
+    assert count == 4
     document = json.loads(redacted)
     payload = document["payload"]
     assert payload["Password"] == "<redacted:json:Password>"
-    assert payload["tokens"] == [
+    assert payload["items"] == [
         {"refreshToken": "<redacted:json:refreshToken>"},
         {"note": "token is a word here"},
     ]
     assert payload["nested"]["deeper"]["API_KEY"] == "<redacted:json:API_KEY>"
     assert payload["secret"] is None
     assert payload["token"] == ""
-    assert payload["password_hint"] == "not a secret"
+    assert payload["password_hint"] == "<redacted:json:password_hint>"  # matched by pattern
+    assert payload["remember_token"] is True  # a boolean hides nothing
+    assert payload["author"] == "bob"  # `auth` is not `author`
     assert redacted.startswith('{"action":"login","payload":{"user":"alice",')  # style kept
     for secret in SECRETS[3:]:
         assert secret not in redacted
@@ -154,9 +158,8 @@ def test_json_style_is_kept() -> None:
     [
         "password=hunter2",  # not JSON
         '"password"',  # a JSON scalar
-        '{"password": unquoted}',  # broken JSON
         '{"action":"ping"}',  # no candidate key
-        '{"passwords_count": 2}',  # a longer key holding the word is not the key
+        '{"action":"authentication","author":"bob"}',  # `auth` in a value, `author`
         "",
     ],
 )
@@ -187,12 +190,16 @@ def test_redaction_is_idempotent() -> None:
 
 
 def test_custom_lists_replace_or_extend_the_defaults() -> None:
-    redactor = Redactor(json_keys=DEFAULT_JSON_KEYS | {"pin"}, headers=(), query_params=[])
+    redactor = Redactor(
+        json_keys=DEFAULT_JSON_KEYS | {"pin"}, headers=(), query_params=[], patterns=()
+    )
     assert redactor.redact_json_text('{"pin":1234,"password":"p"}')[1] == 2
     event = _connect(headers=[("authorization", "x")], query_string="token=t")
     assert redactor.redact_event(event) is event
     with pytest.raises(ValueError, match="not a name"):
-        Redactor(json_keys=["bad key!"])
+        Redactor(json_keys=["!!"])
+    with pytest.raises(ValueError, match="not a regular expression"):
+        Redactor(patterns=["(unclosed"])
     with pytest.raises(TypeError, match="not one string"):
         Redactor(headers="cookie")
 

@@ -39,8 +39,10 @@ from channels_replay.cassettes.model import (
 from channels_replay.cassettes.redaction import (
     DEFAULT_HEADERS,
     DEFAULT_JSON_KEYS,
+    DEFAULT_PATTERNS,
     DEFAULT_QUERY_PARAMS,
     Redactor,
+    fill_redactions,
     is_redacted,
     parse_redaction_marker,
     redact_cassette,
@@ -51,6 +53,7 @@ from channels_replay.cassettes.redaction import (
 __all__ = [
     "DEFAULT_HEADERS",
     "DEFAULT_JSON_KEYS",
+    "DEFAULT_PATTERNS",
     "DEFAULT_QUERY_PARAMS",
     "FILE_MODE",
     "FORMAT_NAME",
@@ -75,6 +78,7 @@ __all__ = [
     "detect_form",
     "end_record",
     "event_to_record",
+    "fill_redactions",
     "form_for_path",
     "header_to_record",
     "is_redacted",

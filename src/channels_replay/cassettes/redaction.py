@@ -2,24 +2,35 @@
 
 A redacted value is replaced by a marker saying what was removed, so that replay can ask
 for it again: `<redacted:header:authorization>`, `<redacted:query:token>`,
-`<redacted:json:password>`. What is redacted:
+`<redacted:json:password>`, `<redacted:text:jwt>`. It assumes the worst:
 
-- connect headers whose name is listed (the whole value: a cookie header loses all its
-  cookies, since one of them is the session);
-- query-string parameters whose name is listed: the value becomes the marker, written
-  as it is (not percent-encoded) so the cassette stays readable; the other parameters,
-  their order and their encoding are kept byte for byte. `parse_redaction_marker`
-  percent-decodes before it matches, so a marker that went through a URL encoder
-  (`%3Credacted%3Aquery%3Atoken%3E`) is still recognised;
-- in text frames holding a JSON object or array, the value of every listed key at any
-  depth (whatever its type), except null and "" which hide nothing. Such a frame is
-  re-serialized with the separators and ASCII escaping it had, where one of the usual
-  styles reproduces it; other text, JSON scalars and bytes frames are left untouched.
+- a name is secret when it is listed (`DEFAULT_HEADERS`, `DEFAULT_QUERY_PARAMS`,
+  `DEFAULT_JSON_KEYS`) or when one of the patterns (`DEFAULT_PATTERNS`: auth, token,
+  secret, passw/pwd, session, cookie, api key, jwt, refresh, private key, credential,
+  signature...) is found in it, unless it is allow-listed. Names are compared
+  percent-decoded (`%74oken`), JSON-unescaped (`\\u0074oken`), lowercased, with
+  camelCase split and every separator (`-`, space, `.`) read as `_`;
+- connect headers with a secret name lose their whole value (a cookie header loses all
+  its cookies, since one of them is the session), and so does any header holding a JWT
+  or a bearer token; in `Sec-WebSocket-Protocol` (where browsers put tokens, since they
+  cannot set headers) only the token-like entries are replaced, and the entry after a
+  credential name (`access_token, <token>`); the protocol names stay;
+- query parameters with a secret name, or whose value holds a JWT, a bearer token or a
+  JSON document with a secret: the value becomes the marker, written as is (not
+  percent-encoded) so the cassette stays readable; the other parameters, their order
+  and their encoding are kept byte for byte. `parse_redaction_marker` percent-decodes
+  before it matches, so a marker that went through a URL encoder is still recognised;
+- in text frames holding JSON (valid or not), the value of every secret key at any
+  depth, whatever its type (except null, "" and booleans, which hide nothing), and the
+  same inside JSON documents carried in strings; the frame is otherwise kept byte for
+  byte. The walk is iterative: any depth is handled, nothing is skipped;
+- JWTs and bearer tokens anywhere in text (frames, JSON strings, a close reason):
+  replaced in place by `<redacted:text:jwt>` / `<redacted:text:bearer>`.
 
-Names match case-insensitively and across spellings: `accessToken`, `Access-Token` and
-`ACCESS_TOKEN` all match `access_token` (camelCase is split, `-` read as `_`). The
-query parameter `key` is not in the defaults: it too often names a room, a page or a
-cache entry, and a redacted one would stop replay; add it where it is an API key.
+A text that cannot be walked (a JSON string that never ends, documents nested in
+strings deeper than `MAX_EMBEDDED_DOCUMENTS`) is replaced whole by
+`<redacted:text:frame>`: redaction never raises and never lets such a text through.
+Bytes frames are not looked into.
 """
 
 from __future__ import annotations
@@ -27,17 +38,39 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import unquote_plus
 
-from channels_replay.cassettes.model import Cassette, ClientFrame, ConnectEvent, Event, ServerFrame
+from channels_replay.cassettes._secret_scan import (
+    BEARER,
+    JWT,
+    Unredactable,
+    decode_percent,
+    decode_string,
+    encode_string_like,
+    looks_like_token,
+    rewrite_json,
+    starts_like_json,
+)
+from channels_replay.cassettes.model import (
+    AcceptEvent,
+    Cassette,
+    ClientFrame,
+    ConnectEvent,
+    Event,
+    ServerClose,
+    ServerFrame,
+)
 
 __all__ = [
     "DEFAULT_HEADERS",
     "DEFAULT_JSON_KEYS",
+    "DEFAULT_PATTERNS",
     "DEFAULT_QUERY_PARAMS",
+    "MAX_EMBEDDED_DOCUMENTS",
     "Redactor",
+    "fill_redactions",
     "is_redacted",
     "parse_redaction_marker",
     "redact_cassette",
@@ -48,7 +81,7 @@ __all__ = [
 DEFAULT_HEADERS: frozenset[str] = frozenset(
     {"authorization", "cookie", "set-cookie", "proxy-authorization", "x-api-key"}
 )
-"""Connect headers whose whole value is redacted by default."""
+"""Connect headers whose whole value is redacted by default (besides the patterns)."""
 DEFAULT_QUERY_PARAMS: frozenset[str] = frozenset(
     {
         "token",
@@ -66,7 +99,7 @@ DEFAULT_QUERY_PARAMS: frozenset[str] = frozenset(
         "sessionid",
     }
 )
-"""Query-string parameters whose value is redacted by default (not `key`: see above)."""
+"""Query-string parameters whose value is redacted by default (besides the patterns)."""
 DEFAULT_JSON_KEYS: frozenset[str] = frozenset(
     {
         "password",
@@ -80,20 +113,69 @@ DEFAULT_JSON_KEYS: frozenset[str] = frozenset(
         "client_secret",
     }
 )
-"""Keys whose value is redacted, at any depth, in JSON text frames by default."""
+"""Keys whose value is redacted, at any depth, in JSON text frames (besides the patterns)."""
+DEFAULT_PATTERNS: tuple[str, ...] = (
+    r"auth(?!or(?:s|ed|ing|ship|ity|ities)?(?:_|$))",
+    r"token",
+    r"secret",
+    r"passw|pass_?(?:phrase|code)|(?:^|_)pass(?:_|$)|pwd",
+    r"session",
+    r"cookie",
+    r"(?:api|private|priv|access|secret|signing|encryption|client|master)_?key",
+    r"jwt",
+    r"bearer",
+    r"refresh",
+    r"credential",
+    r"signature|(?:^|_)sig(?:_|$)",
+    r"csrf|xsrf",
+    r"(?:^|_)[th]?otp(?:_|$)",
+)
+"""Regular expressions searched in every normalized name (lowercase, words joined by `_`,
+e.g. `x_auth_token`): a name where one is found is secret, in headers, query and JSON."""
+_DEFAULT_PATTERN_NEEDLES = (
+    "auth",
+    "token",
+    "secret",
+    "pass",
+    "pwd",
+    "session",
+    "cookie",
+    "key",
+    "jwt",
+    "bearer",
+    "refresh",
+    "credential",
+    "sig",
+    "csrf",
+    "xsrf",
+    "otp",
+)
+# Text holding none of the needles has no secret name and no JWT or bearer token...
+# unless a name is escaped: `\u0074oken` in JSON, `%74oken` in a query or a key.
+_ALWAYS_NEEDLES = ("eyj", "bearer", "\\u", "%")
 
-_WHERE = ("header", "query", "json")
-_MARKER = re.compile(r"<redacted:(header|query|json):([^<>]*)>")
-_NAME = re.compile(r"[A-Za-z0-9_.\-]+")
+MAX_EMBEDDED_DOCUMENTS = 8
+"""How deep JSON documents carried in strings (in strings...) are redacted; deeper, the
+whole text is replaced by a marker."""
+
+_WHERE = ("header", "query", "json", "text")
+_MARKER = re.compile(r"<redacted:(header|query|json|text):([^<>]*)>")
 _CAMEL_1 = re.compile(r"([A-Z]+)([A-Z][a-z])")
 _CAMEL_2 = re.compile(r"([a-z0-9])([A-Z])")
+_SEPARATORS = re.compile(r"[^a-z0-9]+")
+_PLAIN_PATTERN = re.compile(r"[a-z0-9_]+")
+_SAFE_QUERY_NAME = re.compile(r"[A-Za-z0-9_.\- ]+")
+_HIDES_NOTHING = frozenset({"", "null", "true", "false", '""'})
+_PROTOCOL_HEADER = "sec-websocket-protocol"
+_FRAME_MARKER = "<redacted:text:frame>"
 
 
 def redaction_marker(where: str, name: str) -> str:
-    """The marker that replaces a secret: `<redacted:WHERE:NAME>` (WHERE: header, query, json)."""
+    """The marker that replaces a secret: `<redacted:WHERE:NAME>` (WHERE: header, query,
+    json, or text for a token found in free text)."""
     if where not in _WHERE:
         raise ValueError(f"where is one of {', '.join(_WHERE)}, not {where!r}")
-    return f"<redacted:{where}:{name}>"
+    return f"<redacted:{where}:{name.replace('<', '').replace('>', '')}>"
 
 
 def parse_redaction_marker(value: object) -> tuple[str, str] | None:
@@ -116,11 +198,12 @@ def is_redacted(value: object) -> bool:
     return parse_redaction_marker(value) is not None
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=8192)
 def _normalize(name: str) -> str:
-    """`accessToken`, `Access-Token`, `ACCESS_TOKEN` -> `access_token`."""
+    """`accessToken`, `Access-Token`, `ACCESS TOKEN`, `access%5Ftoken` -> `access_token`."""
+    name = decode_percent(name)
     name = _CAMEL_2.sub(r"\1_\2", _CAMEL_1.sub(r"\1_\2", name))
-    return name.replace("-", "_").lower()
+    return _SEPARATORS.sub("_", name.lower()).strip("_")
 
 
 def _names(names: Iterable[str], what: str) -> frozenset[str]:
@@ -128,10 +211,27 @@ def _names(names: Iterable[str], what: str) -> frozenset[str]:
         raise TypeError(f"{what} is a collection of names, not one string")
     result = set()
     for name in names:
-        if not isinstance(name, str) or not _NAME.fullmatch(name):
-            raise ValueError(f"{what}: {name!r} is not a name (letters, digits, _ - .)")
-        result.add(_normalize(name))
+        normalized = _normalize(name) if isinstance(name, str) else ""
+        if not normalized:
+            raise ValueError(f"{what}: {name!r} is not a name (it has no letter or digit)")
+        result.add(normalized)
     return frozenset(result)
+
+
+def _patterns(patterns: Iterable[str]) -> tuple[tuple[str, ...], re.Pattern[str] | None]:
+    if isinstance(patterns, str):
+        raise TypeError("patterns is a collection of regular expressions, not one string")
+    texts = tuple(dict.fromkeys(patterns))
+    for text in texts:
+        if not isinstance(text, str) or not text:
+            raise ValueError(f"patterns: {text!r} is not a regular expression")
+        try:
+            re.compile(text)
+        except re.error as exc:
+            raise ValueError(f"patterns: {text!r} is not a regular expression ({exc})") from None
+    if not texts:
+        return texts, None
+    return texts, re.compile("|".join(f"(?:{text})" for text in texts))
 
 
 def _needles(names: frozenset[str]) -> tuple[str, ...]:
@@ -139,8 +239,7 @@ def _needles(names: frozenset[str]) -> tuple[str, ...]:
 
     Each word of a (normalized) name occurs, lowercased, in every spelling of it, and so
     does any part of a word. Greedily pick the words that cover most names (`token` covers
-    `access_token` and `id_token`), so the pre-check runs few substring searches and does
-    not fire on common words such as `client` or `id`.
+    `access_token` and `id_token`), so the pre-check runs few substring searches.
     """
     words = {name: [word for word in name.split("_") if word] for name in names}
     left = {name for name in names if words[name]}
@@ -156,8 +255,25 @@ def _needles(names: frozenset[str]) -> tuple[str, ...]:
     return tuple(needles)
 
 
-def _holds_any(text: str, needles: tuple[str, ...]) -> bool:
+def _pattern_needles(patterns: tuple[str, ...]) -> tuple[str, ...] | None:
+    """Needles for the patterns: their own for the defaults, the longest word of a plain
+    one (`pin`, `pass_code`), None (no pre-check) when a pattern is a real expression."""
+    needles: list[str] = []
+    for pattern in patterns:
+        if pattern in DEFAULT_PATTERNS:
+            continue
+        if not _PLAIN_PATTERN.fullmatch(pattern):
+            return None
+        needles.append(max(pattern.split("_"), key=len))
+    if any(pattern in DEFAULT_PATTERNS for pattern in patterns):
+        needles.extend(_DEFAULT_PATTERN_NEEDLES)
+    return tuple(needles)
+
+
+def _holds_any(text: str, needles: tuple[str, ...] | None) -> bool:
     """Whether the lowercased text contains one of the needles (a plain loop: fastest)."""
+    if needles is None:
+        return True
     lowered = text.lower()
     for needle in needles:  # noqa: SIM110 (any() over a generator takes twice as long)
         if needle in lowered:
@@ -165,14 +281,36 @@ def _holds_any(text: str, needles: tuple[str, ...]) -> bool:
     return False
 
 
-class Redactor:
-    """What to redact: header names, query parameter names, JSON keys (defaults above).
+def _bearer_token(token: str) -> bool:
+    """Whether the word after `Bearer` is a token, not prose (`bearer of bad news`)."""
+    return len(token) >= 20 or any(c.isdigit() for c in token)
 
-    Each list given replaces that default list (`DEFAULT_JSON_KEYS | {"pin"}` extends it).
-    Immutable; reuse one instance, it caches the names it has matched.
+
+def _query_marker_name(name: str, raw_name: str) -> str:
+    """The name in a query marker: the decoded one where it cannot break the query."""
+    return name if _SAFE_QUERY_NAME.fullmatch(name) else raw_name
+
+
+class Redactor:
+    """What to redact: names per place, patterns for every place, names never redacted.
+
+    `headers`, `query_params`, `json_keys`: names redacted in that place (each list given
+    replaces that default list; `DEFAULT_JSON_KEYS | {"pin"}` extends it). `patterns`:
+    regular expressions searched in every normalized name (`DEFAULT_PATTERNS`; `()` turns
+    pattern matching off). `allow`: names never redacted (`max_tokens`), whatever matches
+    them. Immutable; reuse one instance, it caches the names it has matched.
     """
 
-    __slots__ = ("_headers", "_json", "_json_needles", "_query", "_query_needles")
+    __slots__ = (
+        "_allow",
+        "_cache",
+        "_headers",
+        "_json",
+        "_needles",
+        "_pattern",
+        "_patterns",
+        "_query",
+    )
 
     def __init__(
         self,
@@ -180,18 +318,82 @@ class Redactor:
         headers: Iterable[str] = DEFAULT_HEADERS,
         query_params: Iterable[str] = DEFAULT_QUERY_PARAMS,
         json_keys: Iterable[str] = DEFAULT_JSON_KEYS,
+        patterns: Iterable[str] = DEFAULT_PATTERNS,
+        allow: Iterable[str] = (),
     ) -> None:
         self._headers = _names(headers, "headers")
         self._query = _names(query_params, "query_params")
         self._json = _names(json_keys, "json_keys")
-        self._query_needles = _needles(self._query)
-        self._json_needles = _needles(self._json)
+        self._allow = _names(allow, "allow")
+        self._patterns, self._pattern = _patterns(patterns)
+        pattern_needles = _pattern_needles(self._patterns)
+        self._needles: tuple[str, ...] | None = None
+        if pattern_needles is not None:
+            names = self._headers | self._query | self._json
+            self._needles = tuple(
+                dict.fromkeys(_needles(names) + pattern_needles + _ALWAYS_NEEDLES)
+            )
+        self._cache: dict[tuple[frozenset[str], str], bool] = {}
 
     def __repr__(self) -> str:
         return (
             f"Redactor(headers={sorted(self._headers)}, query_params={sorted(self._query)}, "
-            f"json_keys={sorted(self._json)})"
+            f"json_keys={sorted(self._json)}, patterns={list(self._patterns)}, "
+            f"allow={sorted(self._allow)})"
         )
+
+    def extended(
+        self,
+        *,
+        headers: Iterable[str] = (),
+        query_params: Iterable[str] = (),
+        json_keys: Iterable[str] = (),
+        names: Iterable[str] = (),
+        patterns: Iterable[str] = (),
+        allow: Iterable[str] = (),
+    ) -> Redactor:
+        """A redactor redacting these too (`names`: in every place), and allowing `allow`."""
+        names = list(names)
+        return Redactor(
+            headers=self._headers | set(headers) | set(names),
+            query_params=self._query | set(query_params) | set(names),
+            json_keys=self._json | set(json_keys) | set(names),
+            patterns=self._patterns + tuple(patterns),
+            allow=self._allow | set(allow),
+        )
+
+    def extended_by_markers(self, events: Iterable[Event]) -> Redactor:
+        """This redactor, also redacting every JSON key the events hold a marker for, so
+        that replay redacts what the app sends as the recording was redacted."""
+        keys: set[str] = set()
+        for event in events:
+            text = getattr(event, "text", None)
+            if text and "<redacted:json:" in text:
+                keys.update(name for where, name in _MARKER.findall(text) if where == "json")
+        keys = {key for key in keys if _normalize(key) and not self._secret(key, self._json)}
+        return self.extended(json_keys=keys) if keys else self
+
+    def is_secret_name(self, name: str, where: str = "json") -> bool:
+        """Whether a header, query parameter or JSON key of this name is redacted."""
+        listed = {"header": self._headers, "query": self._query}.get(where, self._json)
+        return self._secret(name, listed)
+
+    def _secret(self, name: str, listed: frozenset[str]) -> bool:
+        key = (listed, name)
+        known = self._cache.get(key)
+        if known is not None:
+            return known
+        normalized = _normalize(name)
+        secret = normalized not in self._allow and (
+            normalized in listed
+            or (self._pattern is not None and self._pattern.search(normalized) is not None)
+        )
+        if len(self._cache) >= 8192:
+            self._cache.clear()
+        self._cache[key] = secret
+        return secret
+
+    # -- events --------------------------------------------------------------------------
 
     def redact_event(self, event: Event) -> Event:
         """The event with its secrets replaced by markers (the same object when it has none)."""
@@ -199,111 +401,248 @@ class Redactor:
 
     def redact_event_counted(self, event: Event) -> tuple[Event, int]:
         """`redact_event`, and how many values it replaced."""
-        cls = type(event)
-        if cls is ServerFrame or cls is ClientFrame or isinstance(event, ClientFrame | ServerFrame):
-            assert isinstance(event, ClientFrame | ServerFrame)
-            if event.text is None or not self._json:
+        if isinstance(event, ClientFrame | ServerFrame):
+            if event.text is None:
                 return event, 0
-            text, count = self.redact_json_text(event.text)
+            text, count = self.redact_text(event.text)
             if not count:
                 return event, 0
             return event.model_copy(update={"text": text}), count
         if isinstance(event, ConnectEvent):
-            return self._redact_connect(event)
+            try:
+                return self._redact_connect(event)
+            except Exception:  # a bug of ours: never let the connection's secrets through
+                return _masked_connect(event)
+        if isinstance(event, AcceptEvent):
+            protocol = event.subprotocol
+            if protocol and not is_redacted(protocol) and looks_like_token(protocol):
+                marker = redaction_marker("header", _PROTOCOL_HEADER)
+                return event.model_copy(update={"subprotocol": marker}), 1
+            return event, 0
+        if isinstance(event, ServerClose) and event.reason:
+            reason, count = self.redact_text(event.reason)
+            if count:
+                return event.model_copy(update={"reason": reason}), count
         return event, 0
 
     def _redact_connect(self, event: ConnectEvent) -> tuple[Event, int]:
         count = 0
         headers = event.headers
-        if self._headers:
-            new_headers = []
-            for name, value in headers:
-                if value and _normalize(name) in self._headers and not is_redacted(value):
+        new_headers = []
+        for name, value in headers:
+            if value and not is_redacted(value):
+                if name.lower() == _PROTOCOL_HEADER:
+                    entries, found = self._redact_protocols(
+                        [entry.strip() for entry in value.split(",")]
+                    )
+                    if found:
+                        value = ", ".join(entries)
+                        count += found
+                elif self._secret(name, self._headers) or self._holds_token(value):
                     value = redaction_marker("header", name.lower())
                     count += 1
-                new_headers.append((name, value))
-            if count:
-                headers = new_headers
+            new_headers.append((name, value))
+        if count:
+            headers = new_headers
+        subprotocols, protocol_count = self._redact_protocols(event.subprotocols)
         query, query_count = self.redact_query_string(event.query_string)
-        if not count and not query_count:
+        path, path_count = self._redact_free_text(event.path)
+        total = count + protocol_count + query_count + path_count
+        if not total:
             return event, 0
-        update: dict[str, Any] = {"headers": headers, "query_string": query}
-        return event.model_copy(update=update), count + query_count
+        update: dict[str, Any] = {
+            "headers": headers,
+            "query_string": query,
+            "subprotocols": subprotocols,
+            "path": path,
+        }
+        return event.model_copy(update=update), total
+
+    def _redact_protocols(self, entries: list[str]) -> tuple[list[str], int]:
+        """Subprotocol entries with the token-like ones replaced: a JWT, a long random
+        run, or the entry after a credential name (`access_token`, `Bearer`)."""
+        if not entries:
+            return entries, 0
+        result = []
+        count = 0
+        after_name = False
+        for entry in entries:
+            if not entry or is_redacted(entry):
+                result.append(entry)
+                after_name = False
+                continue
+            if after_name or looks_like_token(entry) or self._holds_token(entry):
+                result.append(redaction_marker("header", _PROTOCOL_HEADER))
+                count += 1
+                after_name = False
+                continue
+            result.append(entry)
+            after_name = len(entry) <= 40 and self._secret(entry, self._headers)
+        return (result, count) if count else (entries, 0)
 
     def redact_query_string(self, query: str) -> tuple[str, int]:
-        """The query string with listed parameters' values replaced, and how many were."""
-        if not query or not self._query:
-            return query, 0
-        if not _holds_any(query, self._query_needles):
+        """The query string with secret parameters' values replaced, and how many were."""
+        if not query or not _holds_any(query, self._needles):
             return query, 0
         parts = query.split("&")
         count = 0
         for index, part in enumerate(parts):
             raw_name, sep, value = part.partition("=")
-            if not sep or not value:
+            if not sep or not value or is_redacted(value):
                 continue
             name = unquote_plus(raw_name)
-            if _NAME.fullmatch(name) and _normalize(name) in self._query and not is_redacted(value):
-                parts[index] = f"{raw_name}={redaction_marker('query', name)}"
+            secret = self._secret(name, self._query)
+            if not secret:
+                decoded = unquote_plus(value)
+                secret = self._holds_token(decoded) or (
+                    starts_like_json(decoded) and self.redact_text(decoded)[1] > 0
+                )
+            if secret:
+                marker = redaction_marker("query", _query_marker_name(name, raw_name))
+                parts[index] = f"{raw_name}={marker}"
                 count += 1
         return ("&".join(parts), count) if count else (query, 0)
 
-    def redact_json_text(self, text: str) -> tuple[str, int]:
-        """A JSON text frame with listed keys' values replaced, and how many were.
+    # -- text ----------------------------------------------------------------------------
 
-        Cheap when there is nothing to do: text that does not start like a JSON object or
-        array, or holds none of the names, is not parsed.
+    def redact_text(self, text: str) -> tuple[str, int]:
+        """A text frame (or any text) with its secrets replaced, and how many were.
+
+        JSON (a text starting like an object or array): the values of secret keys at any
+        depth, JSON documents in strings, tokens in strings. Other text: JWTs and bearer
+        tokens. Cheap when there is nothing to do: a text holding none of the names'
+        words is not walked. Never raises: a text that cannot be walked is replaced
+        whole by `<redacted:text:frame>`.
         """
-        first = text[:1]
-        if first not in ("{", "["):
-            first = text.lstrip()[:1]
-            if first not in ("{", "["):
-                return text, 0
-        if not _holds_any(text, self._json_needles):
+        if not text:
             return text, 0
         try:
-            document = json.loads(text)
-        except ValueError:
-            return text, 0
-        count = self._redact_document(document)
-        if not count:
-            return text, 0
-        return _dumps_like(text, document), count
+            return self._redact_text(text, 0)
+        except Exception:  # an Unredactable text, or a bug of ours: never let it through
+            return _FRAME_MARKER, 1
 
-    def _redact_document(self, document: Any) -> int:
+    redact_json_text = redact_text
+    """The former name of `redact_text` (it now redacts any text)."""
+
+    def _redact_text(self, text: str, depth: int) -> tuple[str, int]:
+        if not starts_like_json(text):
+            return self._redact_free_text(text)
+        if not _holds_any(text, self._needles):
+            return text, 0
         count = 0
-        stack = [document]
+        secret = self._secret
         keys = self._json
-        while stack:
-            node = stack.pop()
-            if isinstance(node, dict):
-                for key, value in node.items():
-                    if (
-                        value is not None
-                        and value != ""
-                        and _NAME.fullmatch(key)
-                        and _normalize(key) in keys
-                        and not is_redacted(value)
-                    ):
-                        node[key] = redaction_marker("json", key)
-                        count += 1
-                    elif isinstance(value, dict | list):
-                        stack.append(value)
-            elif isinstance(node, list):
-                stack.extend(item for item in node if isinstance(item, dict | list))
-        return count
+
+        def on_key(key: str, raw: str) -> str | None:
+            nonlocal count
+            if not secret(key, keys):
+                return None
+            value = raw.strip()
+            if value in _HIDES_NOTHING or (value[0] == '"' and is_redacted(decode_string(value))):
+                return None
+            count += 1
+            return json.dumps(redaction_marker("json", key), ensure_ascii=False)
+
+        def on_value(value: str, literal: str) -> str | None:
+            nonlocal count
+            new, found = self._redact_string(value, depth)
+            if not found:
+                return None
+            count += found
+            return encode_string_like(new, literal)
+
+        redacted = rewrite_json(text, on_key, on_value)
+        return (redacted, count) if count else (text, 0)
+
+    def _redact_string(self, value: str, depth: int) -> tuple[str, int]:
+        """A JSON string value: a JSON document in it redacted, or tokens in its text."""
+        if not value or (value[0] == "<" and is_redacted(value)):
+            return value, 0
+        if starts_like_json(value):
+            if depth >= MAX_EMBEDDED_DOCUMENTS:
+                if _holds_any(value, self._needles):
+                    raise Unredactable("JSON documents nested in strings too deep")
+                return value, 0
+            return self._redact_text(value, depth + 1)
+        return self._redact_free_text(value)
+
+    def _holds_token(self, text: str) -> bool:
+        """Whether the text holds a JWT or a bearer token."""
+        if "eyJ" in text and JWT.search(text):
+            return True
+        lowered = text.lower()
+        if "bearer" not in lowered:
+            return False
+        return any(_bearer_token(match.group(2)) for match in BEARER.finditer(text))
+
+    def _redact_free_text(self, text: str) -> tuple[str, int]:
+        """JWTs and bearer tokens in text replaced in place."""
+        count = 0
+        if "eyJ" in text:
+            text, count = JWT.subn(redaction_marker("text", "jwt"), text)
+        if "bearer" in text.lower():
+            found = 0
+
+            def bearer(match: re.Match[str]) -> str:
+                nonlocal found
+                if not _bearer_token(match.group(2)):
+                    return match.group()
+                found += 1
+                return match.group(1) + redaction_marker("text", "bearer")
+
+            text = BEARER.sub(bearer, text)
+            count += found
+        return text, count
 
 
-_STYLES = (((",", ":"), False), ((", ", ": "), False), ((",", ":"), True), ((", ", ": "), True))
+def _masked_connect(event: ConnectEvent) -> tuple[Event, int]:
+    """The connect event with every header value, query value and subprotocol replaced."""
+    headers = [(name, redaction_marker("header", name.lower())) for name, _ in event.headers]
+    query = "&".join(
+        f"{raw}={redaction_marker('query', 'value')}" if sep else raw
+        for raw, sep, _ in (part.partition("=") for part in event.query_string.split("&"))
+    )
+    protocols = [redaction_marker("header", _PROTOCOL_HEADER) for _ in event.subprotocols]
+    update = {"headers": headers, "query_string": query, "subprotocols": protocols}
+    return event.model_copy(update=update), len(headers) + len(protocols) + query.count("=")
 
 
-def _dumps_like(original: str, document: Any) -> str:
-    """Serialize `document` in the style `original` was written in, where one style fits."""
-    parsed = json.loads(original)
-    for separators, ensure_ascii in _STYLES:
-        if json.dumps(parsed, separators=separators, ensure_ascii=ensure_ascii) == original:
-            return json.dumps(document, separators=separators, ensure_ascii=ensure_ascii)
-    return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+def fill_redactions(text: str, value_for: Callable[[str, str], Any]) -> str:
+    """The inverse of redaction for a text: each marker replaced by `value_for(where, name)`.
+
+    In JSON text, a marker that is a whole string value becomes the JSON of the value
+    (a number stays a number); a marker inside a string (free text, or a JSON document
+    carried in a string) becomes the value's text, escaped as that string needs. Any
+    depth; the rest of the text is kept byte for byte.
+    """
+    return _fill(text, value_for, 0)
+
+
+def _as_text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, default=str)
+
+
+def _fill(text: str, value_for: Callable[[str, str], Any], depth: int) -> str:
+    if "<redacted:" not in text:
+        return text
+    if not starts_like_json(text):
+        return _MARKER.sub(lambda m: _as_text(value_for(m.group(1), m.group(2))), text)
+
+    def on_value(value: str, literal: str) -> str | None:
+        if "<redacted:" not in value:
+            return None
+        marker = _MARKER.fullmatch(value)
+        if marker is not None:
+            supplied = value_for(marker.group(1), marker.group(2))
+            return json.dumps(supplied, default=str, ensure_ascii=literal.isascii())
+        if depth >= MAX_EMBEDDED_DOCUMENTS:
+            return None
+        return encode_string_like(_fill(value, value_for, depth + 1), literal)
+
+    try:
+        return rewrite_json(text, None, on_value)
+    except Unredactable:
+        return text
 
 
 _DEFAULT = Redactor()

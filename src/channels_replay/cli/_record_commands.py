@@ -7,13 +7,17 @@ prints them as one `error: ...` line and exits 2.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
+from channels_replay.cassettes import Redactor
 from channels_replay.cli._cassette_commands import no_signals_note
 from channels_replay.cli._group import main
 from channels_replay.errors import RecorderError
+from channels_replay.recorder import redactor_from_settings
 from channels_replay.recorder.proxy import run_proxy
 from channels_replay.recorder.server import (
     DEFAULT_WS,
@@ -25,6 +29,49 @@ from channels_replay.recorder.session import RecordingSession, RecordingSummary
 from channels_replay.testing.discovery import import_application
 
 __all__ = ["proxy", "record"]
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _redaction_options(command: _F) -> _F:
+    """`--redact-name`, `--redact-pattern`, `--redact-allow`: added to the settings' lists."""
+    for option in (
+        click.option(
+            "--redact-allow",
+            "redact_allow",
+            multiple=True,
+            metavar="NAME",
+            help="Never redact this header, parameter or JSON key.",
+        ),
+        click.option(
+            "--redact-pattern",
+            "redact_patterns",
+            multiple=True,
+            metavar="REGEX",
+            help="Also redact names where this regular expression is found.",
+        ),
+        click.option(
+            "--redact-name",
+            "redact_names",
+            multiple=True,
+            metavar="NAME",
+            help="Also redact this header, query parameter or JSON key.",
+        ),
+    ):
+        command = option(command)
+    return command
+
+
+def _redactor(
+    names: tuple[str, ...], patterns: tuple[str, ...], allow: tuple[str, ...]
+) -> Redactor | None:
+    """The settings' redactor extended by the options; None (the settings') without any."""
+    if not (names or patterns or allow):
+        return None
+    try:
+        return redactor_from_settings().extended(names=names, patterns=patterns, allow=allow)
+    except (TypeError, ValueError) as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 @main.command()
@@ -59,6 +106,7 @@ __all__ = ["proxy", "record"]
     type=click.Choice(["websockets-sansio", "websockets", "wsproto"]),
     help="uvicorn's WebSocket implementation.",
 )
+@_redaction_options
 def record(
     app_path: str,
     out: Path,
@@ -68,6 +116,9 @@ def record(
     no_redact: bool,
     force: bool,
     ws: str,
+    redact_names: tuple[str, ...],
+    redact_patterns: tuple[str, ...],
+    redact_allow: tuple[str, ...],
 ) -> None:
     """Serve the app on a dev server and record its WebSocket sessions into a cassette.
 
@@ -78,6 +129,7 @@ def record(
     session = RecordingSession(
         out,
         per_connection=per_connection,
+        redactor=_redactor(redact_names, redact_patterns, redact_allow),
         redact=not no_redact,
         force=force,
         app_label=app_path,
@@ -136,8 +188,17 @@ def _host_port(listen: str) -> tuple[str, int]:
 @click.option("--per-connection", is_flag=True, help="One cassette per connection.")
 @click.option("--no-redact", is_flag=True, help="Record secrets as they are (no redaction).")
 @click.option("--force", is_flag=True, help="Record even when Django's DEBUG is False.")
+@_redaction_options
 def proxy(
-    target: str, listen: str, out: Path, per_connection: bool, no_redact: bool, force: bool
+    target: str,
+    listen: str,
+    out: Path,
+    per_connection: bool,
+    no_redact: bool,
+    force: bool,
+    redact_names: tuple[str, ...],
+    redact_patterns: tuple[str, ...],
+    redact_allow: tuple[str, ...],
 ) -> None:
     """Record the WebSocket sessions of any server through a relaying proxy.
 
@@ -148,6 +209,7 @@ def proxy(
     session = RecordingSession(
         out,
         per_connection=per_connection,
+        redactor=_redactor(redact_names, redact_patterns, redact_allow),
         redact=not no_redact,
         force=force,
         app_label=target,

@@ -3,18 +3,19 @@
 Credentials are given per identity (the recorded user of a connection, or `*` for
 any): header values, query parameters, JSON values in client frames. A redacted
 value without a credential is an error naming the connection, the identity and
-what to pass.
+what to pass. Tokens redacted in `Sec-WebSocket-Protocol` come from the header
+credential of that name; tokens redacted in free text (`<redacted:text:jwt>`, in a
+frame or the path) from the JSON value of that name (`jwt`, `bearer`).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from channels_replay.cassettes import parse_redaction_marker
+from channels_replay.cassettes import fill_redactions, parse_redaction_marker
 from channels_replay.cassettes.model import ClientFrame, ConnectEvent
 from channels_replay.drivers.base import ConnectRequest
 from channels_replay.errors import ConfigurationError, ReplayError
@@ -23,7 +24,7 @@ __all__ = ["Credentials", "client_frame", "connect_request"]
 
 ANY_IDENTITY = "*"
 
-OPTIONS = {"header": "--header", "query": "--query", "json": "--json-value"}
+OPTIONS = {"header": "--header", "query": "--query", "json": "--json-value", "text": "--json-value"}
 """The command-line option that supplies each kind of credential."""
 
 
@@ -87,66 +88,78 @@ def _missing(conn: str, identity: str | None, where: str, name: str) -> ReplayEr
     )
 
 
+_PROTOCOL_HEADER = "sec-websocket-protocol"
+
+
 def connect_request(
     event: ConnectEvent,
     credentials: Credentials,
     rewrite_path: Callable[[str, ConnectEvent], str] | None = None,
 ) -> ConnectRequest:
     """What to connect with: path, query string, headers, redactions filled in."""
+    conn, user = event.conn, event.user
+
+    def header(name: str) -> str:
+        supplied = credentials.header(conn, user, name)
+        if supplied is None:
+            raise _missing(conn, user, "header", name)
+        return supplied
+
+    def protocols(entries: Iterable[str]) -> list[str]:
+        return [header(_PROTOCOL_HEADER) if parse_redaction_marker(e) else e for e in entries]
+
     headers: list[tuple[str, str]] = []
     for name, value in event.headers:
-        marker = parse_redaction_marker(value)
-        if marker is not None:
-            supplied = credentials.header(event.conn, event.user, name)
-            if supplied is None:
-                raise _missing(event.conn, event.user, "header", name)
-            value = supplied
+        if name.lower() == _PROTOCOL_HEADER and "<redacted:" in value:
+            value = ", ".join(protocols(entry.strip() for entry in value.split(",")))
+        elif parse_redaction_marker(value) is not None:
+            value = header(name)
         headers.append((name.lower(), value))
     query = event.query_string
     if query and "redacted" in query:
         pairs = []
         for name, value in parse_qsl(query, keep_blank_values=True):
             if parse_redaction_marker(value) is not None:
-                supplied = _lookup(credentials.query, event.conn, event.user, name)
+                supplied = _lookup(credentials.query, conn, user, name)
                 if supplied is None:
-                    raise _missing(event.conn, event.user, "query", name)
+                    raise _missing(conn, user, "query", name)
                 value = str(supplied)
             pairs.append((name, value))
         query = urlencode(pairs)
-    path = rewrite_path(event.path, event) if rewrite_path is not None else event.path
-    return ConnectRequest(path, query, tuple(headers), tuple(event.subprotocols), event.client)
+    path = event.path
+    if "<redacted:" in path:
+        path = fill_redactions(path, _json_value(credentials, conn, user))
+    path = rewrite_path(path, event) if rewrite_path is not None else path
+    return ConnectRequest(
+        path, query, tuple(headers), tuple(protocols(event.subprotocols)), event.client
+    )
 
 
-def _fill_json(value: Any, conn: str, identity: str | None, credentials: Credentials) -> Any:
-    if isinstance(value, dict):
-        return {k: _fill_json(v, conn, identity, credentials) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_fill_json(v, conn, identity, credentials) for v in value]
-    if isinstance(value, str):
-        marker = parse_redaction_marker(value)
-        if marker is not None:
-            _, name = marker
-            supplied = _lookup(credentials.json, conn, identity, name)
-            if supplied is None:
-                raise _missing(conn, identity, "json", name)
-            return supplied
-    return value
+def _json_value(
+    credentials: Credentials, conn: str, identity: str | None
+) -> Callable[[str, str], Any]:
+    """What fills a marker in a frame or the path: the JSON value of its name."""
+
+    def value_for(where: str, name: str) -> Any:
+        supplied = _lookup(credentials.json, conn, identity, name)
+        if supplied is None:
+            raise _missing(conn, identity, where if where in OPTIONS else "json", name)
+        return supplied
+
+    return value_for
 
 
 def client_frame(
     event: ClientFrame, credentials: Credentials, identity: str | None
 ) -> tuple[str | None, bytes | None]:
-    """The text or bytes to send for a recorded client frame, redactions filled in."""
+    """The text or bytes to send for a recorded client frame, redactions filled in.
+
+    The frame is kept byte for byte but for the markers, at any depth, JSON documents
+    carried in strings included.
+    """
     if event.text is None:
         return None, event.data
     text = event.text
-    if "redacted" in text and text.startswith("{"):
-        try:
-            content = json.loads(text)
-        except ValueError:
-            content = None
-        if content is not None:
-            filled = _fill_json(content, event.conn, identity, credentials)
-            if filled != content:
-                text = json.dumps(filled)
+    if "<redacted:" in text:
+        text = fill_redactions(text, _json_value(credentials, event.conn, identity))
     return text, None
