@@ -129,18 +129,27 @@ def _value_end(text: str, start: int) -> int:
     return end
 
 
-KeyHook = Callable[[str, str], str | None]
+KeyHook = Callable[[str], bool]
+"""decoded key -> whether its value may be replaced (then `ValueOfKeyHook` decides)."""
+ValueOfKeyHook = Callable[[str, str], str | None]
 """(decoded key, raw JSON text of its value) -> raw JSON text replacing the value, or None."""
 ValueHook = Callable[[str, str], str | None]
 """(decoded string, its literal) -> raw JSON text replacing the literal, or None."""
 
 
-def rewrite_json(text: str, on_key: KeyHook | None, on_value: ValueHook) -> str:
+def rewrite_json(
+    text: str,
+    on_value: ValueHook,
+    wants_key: KeyHook | None = None,
+    on_key: ValueOfKeyHook | None = None,
+) -> str:
     """The JSON text with values replaced where the hooks say so (the text itself if none).
 
-    `on_key` sees every key (a string followed by `:`) with its value; when it returns a
-    replacement, the value is replaced whole and not walked further. `on_value` sees
-    every other string literal. Raises Unredactable for a string that never ends.
+    `wants_key` sees every key (a string followed by `:`); for those it wants, `on_key`
+    sees the key with its value, and when it returns a replacement the value is replaced
+    whole and not walked further (only such values are measured: linear time at any
+    depth). `on_value` sees every other string literal. Raises Unredactable for a string
+    that never ends.
     """
     pieces: list[str] = []
     copied = 0
@@ -155,9 +164,12 @@ def rewrite_json(text: str, on_key: KeyHook | None, on_value: ValueHook) -> str:
         colon = colon_at(text, end)
         if colon is not None:
             position = colon.end()
-            if on_key is not None:
+            if wants_key is not None and on_key is not None:
+                key = decode_string(literal)
+                if not wants_key(key):
+                    continue
                 value_end = _value_end(text, position)
-                replacement = on_key(decode_string(literal), text[position:value_end])
+                replacement = on_key(key, text[position:value_end])
                 if replacement is not None:
                     pieces.append(text[copied:position])
                     pieces.append(replacement)

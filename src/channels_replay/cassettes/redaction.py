@@ -281,6 +281,11 @@ def _holds_any(text: str, needles: tuple[str, ...] | None) -> bool:
     return False
 
 
+_KEY_END = '":'
+_SHORT_TEXT = 256
+_SPACED_KEY_END = re.compile(r'"[ \t\r\n]+:')
+
+
 def _bearer_token(token: str) -> bool:
     """Whether the word after `Bearer` is a token, not prose (`bearer of bad news`)."""
     return len(token) >= 20 or any(c.isdigit() for c in token)
@@ -306,6 +311,7 @@ class Redactor:
         "_cache",
         "_headers",
         "_json",
+        "_key_cache",
         "_needles",
         "_pattern",
         "_patterns",
@@ -330,10 +336,10 @@ class Redactor:
         self._needles: tuple[str, ...] | None = None
         if pattern_needles is not None:
             names = self._headers | self._query | self._json
-            self._needles = tuple(
-                dict.fromkeys(_needles(names) + pattern_needles + _ALWAYS_NEEDLES)
-            )
+            found = dict.fromkeys(_needles(names) + pattern_needles + _ALWAYS_NEEDLES)
+            self._needles = tuple(n for n in found if not any(o != n and o in n for o in found))
         self._cache: dict[tuple[frozenset[str], str], bool] = {}
+        self._key_cache: dict[str, bool] = {}
 
     def __repr__(self) -> str:
         return (
@@ -392,6 +398,46 @@ class Redactor:
             self._cache.clear()
         self._cache[key] = secret
         return secret
+
+    def _secret_key(self, raw_key: str) -> bool:
+        """`_secret` for a JSON key as written (the hot path: one dict lookup)."""
+        known = self._key_cache.get(raw_key)
+        if known is None:
+            known = self._secret(raw_key, self._json)
+            if len(self._key_cache) >= 8192:
+                self._key_cache.clear()
+            self._key_cache[raw_key] = known
+        return known
+
+    def _may_hold_secrets(self, text: str) -> bool:
+        """Whether a JSON text may hold a secret: a secret key (keys are found by the `":`
+        that ends them, in documents carried in strings too: `\\":`), a JWT or a bearer
+        token, or escapes that could hide one. Runs on every frame the recorder sees:
+        a short text is first searched for the needles (a few fast scans), a long one
+        is split at its keys, so that its values are scanned a few times, not walked."""
+        needles = self._needles
+        if needles is None:
+            return True
+        lowered = text.lower()
+        if "eyj" in lowered or "bearer" in lowered or "\\u" in lowered:
+            return True
+        if len(text) <= _SHORT_TEXT:
+            for needle in needles:  # a plain loop: any() over a generator is twice as slow
+                if needle in lowered:
+                    break
+            else:
+                return False
+        parts = text.split(_KEY_END)
+        if len(parts) > 1:
+            known = self._key_cache.get
+            for part in parts[:-1]:
+                key = part[part.rfind('"') + 1 :]
+                secret = known(key)
+                if secret is None:
+                    secret = self._secret_key(key)
+                if secret:
+                    return True
+        return _SPACED_KEY_END.search(text) is not None and _holds_any(text, needles)
 
     # -- events --------------------------------------------------------------------------
 
@@ -516,6 +562,8 @@ class Redactor:
         """
         if not text:
             return text, 0
+        if text[0] not in "{[ \t\r\n" and "eyJ" not in text and "earer" not in text.lower():
+            return text, 0  # the fast path of most text that is not JSON
         try:
             return self._redact_text(text, 0)
         except Exception:  # an Unredactable text, or a bug of ours: never let it through
@@ -527,16 +575,17 @@ class Redactor:
     def _redact_text(self, text: str, depth: int) -> tuple[str, int]:
         if not starts_like_json(text):
             return self._redact_free_text(text)
-        if not _holds_any(text, self._needles):
+        if not self._may_hold_secrets(text):
             return text, 0
         count = 0
         secret = self._secret
         keys = self._json
 
+        def wants_key(key: str) -> bool:
+            return secret(key, keys)
+
         def on_key(key: str, raw: str) -> str | None:
             nonlocal count
-            if not secret(key, keys):
-                return None
             value = raw.strip()
             if value in _HIDES_NOTHING or (value[0] == '"' and is_redacted(decode_string(value))):
                 return None
@@ -551,7 +600,7 @@ class Redactor:
             count += found
             return encode_string_like(new, literal)
 
-        redacted = rewrite_json(text, on_key, on_value)
+        redacted = rewrite_json(text, on_value, wants_key, on_key)
         return (redacted, count) if count else (text, 0)
 
     def _redact_string(self, value: str, depth: int) -> tuple[str, int]:
@@ -560,7 +609,7 @@ class Redactor:
             return value, 0
         if starts_like_json(value):
             if depth >= MAX_EMBEDDED_DOCUMENTS:
-                if _holds_any(value, self._needles):
+                if self._may_hold_secrets(value):
                     raise Unredactable("JSON documents nested in strings too deep")
                 return value, 0
             return self._redact_text(value, depth + 1)
@@ -640,7 +689,7 @@ def _fill(text: str, value_for: Callable[[str, str], Any], depth: int) -> str:
         return encode_string_like(_fill(value, value_for, depth + 1), literal)
 
     try:
-        return rewrite_json(text, None, on_value)
+        return rewrite_json(text, on_value)
     except Unredactable:
         return text
 

@@ -115,7 +115,7 @@ def _replay_options(function: F) -> F:
             "json_values",
             multiple=True,
             metavar="ID:KEY=VALUE",
-            help="JSON value for a redacted key in client frames.",
+            help="JSON value for a redacted key in client frames (or jwt, bearer: a token).",
         ),
         click.option(
             "--path-map", multiple=True, metavar="OLD=NEW", help="Rewrite connection paths."
