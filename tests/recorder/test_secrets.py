@@ -457,3 +457,30 @@ def test_each_carrier_is_caught_by_the_default_redactor(carrier: Carrier) -> Non
     if carrier.frame is not None:
         text += redactor.redact_text(carrier.frame)[0]
     assert not _leaks(text.encode(), [carrier])
+
+
+def test_log_records_keep_their_shape_and_lose_their_query_values() -> None:
+    """uvicorn's access formatter unpacks the record's arguments: they stay a tuple."""
+    import logging
+
+    from channels_replay.recorder._log import hide_query_values, hide_query_values_in_logs
+
+    assert hide_query_values('"WebSocket /ws/?token=abc&room=1&x" [accepted]') == (
+        '"WebSocket /ws/?token=***&room=***&***" [accepted]'
+    )
+    assert hide_query_values("did you mean this? no") == "did you mean this? no"
+    hide_query_values_in_logs()
+    hide_query_values_in_logs()  # once only
+    logger = logging.getLogger("uvicorn.access")
+    assert len([f for f in logger.filters if type(f).__name__ == "_HideQueryValues"]) == 1
+    record = logger.makeRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5", "GET", "/p?api_key=k3y", "1.1", 200),
+        None,
+    )
+    assert all(f.filter(record) for f in logger.filters)
+    assert record.getMessage() == '127.0.0.1:5 - "GET /p?api_key=*** HTTP/1.1" 200'

@@ -159,3 +159,41 @@ def test_a_connection_id_addresses_one_connection_before_its_identity() -> None:
     assert dict(connect_request(ALICE_CONNECT, credentials).headers)["authorization"] == (
         "Token any"
     )
+
+
+def test_subprotocol_tokens_come_from_the_header_credential() -> None:
+    marker = "<redacted:header:sec-websocket-protocol>"
+    event = ConnectEvent(
+        seq=0,
+        conn="c1",
+        t=0,
+        path="/ws/",
+        headers=[("sec-websocket-protocol", f"chat.v1, access_token, {marker}")],
+        subprotocols=["chat.v1", "access_token", marker],
+    )
+    request = connect_request(event, Credentials.parse("header", ["c1:sec-websocket-protocol=t0k"]))
+    assert request.subprotocols == ("chat.v1", "access_token", "t0k")
+    assert request.headers == (("sec-websocket-protocol", "chat.v1, access_token, t0k"),)
+    with pytest.raises(ReplayError, match=r"pass --header \*:sec-websocket-protocol=VALUE"):
+        connect_request(event, Credentials())
+
+
+def test_markers_at_any_depth_in_strings_and_in_text_are_filled_byte_for_byte() -> None:
+    inner = json.dumps({"session_key": "<redacted:json:session_key>"})
+    text = '{"action": "sync",  "state": ' + json.dumps(inner) + ', "deep": ' + "[" * 2000
+    text += '{"password": "<redacted:json:password>"}' + "]" * 2000 + "}"
+    frame = ClientFrame(seq=1, conn="c1", t=0, text=text)
+    credentials = Credentials.parse("json", ["*:session_key=sk", "*:password=pw"])
+    filled, _ = client_frame(frame, credentials, None)
+    assert filled == text.replace("<redacted:json:session_key>", "sk").replace(
+        "<redacted:json:password>", "pw"
+    )
+    free = ClientFrame(seq=2, conn="c1", t=0, text="AUTH <redacted:text:jwt>")
+    assert client_frame(free, Credentials.parse("json", ["*:jwt=eyJ.x.y"]), None) == (
+        "AUTH eyJ.x.y",
+        None,
+    )
+    with pytest.raises(ReplayError) as missing:
+        client_frame(free, Credentials(), "alice")
+    assert "needs the text 'jwt'" in str(missing.value)
+    assert "pass --json-value alice:jwt=VALUE" in str(missing.value)
