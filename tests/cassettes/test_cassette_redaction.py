@@ -377,8 +377,17 @@ def test_the_allow_list_wins_and_names_and_patterns_can_be_added() -> None:
     }
     assert redactor.is_secret_name("PIN", "header")
     assert not Redactor().is_secret_name("author")
-    learned = Redactor(patterns=()).extended_by_markers([_frame('{"pin":"<redacted:json:pin>"}')])
-    assert learned.redact_text('{"pin": 1}')[1] == 1
+    recorded = [
+        _frame('{"pin":"<redacted:json:pin>","max_tokens": 256,"token":"<redacted:json:token>"}'),
+        _frame('{"Token": "clear here, redacted elsewhere", "secret": null}'),
+    ]
+    learned = Redactor().as_recorded(recorded)
+    assert learned.redact_text('{"pin": 1, "max_tokens": 9}') == (
+        '{"pin": "<redacted:json:pin>", "max_tokens": 9}',
+        1,
+    )
+    assert learned.redact_text('{"Token": "t", "secret": "s"}')[1] == 2
+    assert Redactor().as_recorded([]) is not None
 
 
 def test_fill_redactions_is_the_inverse_byte_for_byte() -> None:

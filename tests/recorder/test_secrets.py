@@ -484,3 +484,52 @@ def test_log_records_keep_their_shape_and_lose_their_query_values() -> None:
     )
     assert all(f.filter(record) for f in logger.filters)
     assert record.getMessage() == '127.0.0.1:5 - "GET /p?api_key=*** HTTP/1.1" 200'
+
+
+async def test_names_patterns_and_allowed_names_given_to_record_hold_through_replay(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "options.cassette"
+    frame = json.dumps(
+        {"action": "ask", "room_code": "rc-0a1b2c", "pin": "pin-9z8y7x", "max_tokens": 256}
+    )
+
+    def argv(port: int) -> list[str]:
+        return _record_argv(
+            out,
+            "--host",
+            HOST,
+            "--port",
+            str(port),
+            "--redact-name",
+            "room_code",
+            "--redact-pattern",
+            "^pin$",
+            "--redact-allow",
+            "max_tokens",
+        )
+
+    with running_server(argv, env=ENV, cwd=REPO) as server:
+        async with ws_connect(server.ws_url(PATH)) as ws:
+            await receive_json(ws)
+            await ws.send(frame)
+            await ws.recv()
+            await receive_json(ws)
+        assert await asyncio.to_thread(server.stop) == 0, server.output()
+
+    recorded = [e.text for e in load_cassette(out).events if isinstance(e, ClientFrame)]
+    assert recorded == [
+        json.dumps(
+            {
+                "action": "ask",
+                "room_code": "<redacted:json:room_code>",
+                "pin": "<redacted:json:pin>",
+                "max_tokens": 256,
+            }
+        )
+    ]
+    # replay knows none of the options: the cassette tells what was redacted and allowed
+    replayed = _replay(
+        out, "--json-value", "*:room_code=rc-0a1b2c", "--json-value", "*:pin=pin-9z8y7x"
+    )
+    assert replayed.returncode == 0, replayed.stdout + replayed.stderr

@@ -36,6 +36,7 @@ Bytes frames are not looked into.
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import re
 from collections.abc import Callable, Iterable
@@ -286,6 +287,12 @@ _SHORT_TEXT = 256
 _SPACED_KEY_END = re.compile(r'"[ \t\r\n]+:')
 
 
+def _marked_as(key: str, marked: set[str]) -> bool:
+    """Whether another spelling of the key holds a marker (`Token` for `token`)."""
+    normalized = _normalize(key)
+    return any(_normalize(name) == normalized for name in marked)
+
+
 def _bearer_token(token: str) -> bool:
     """Whether the word after `Bearer` is a token, not prose (`bearer of bad news`)."""
     return len(token) >= 20 or any(c.isdigit() for c in token)
@@ -368,16 +375,35 @@ class Redactor:
             allow=self._allow | set(allow),
         )
 
-    def extended_by_markers(self, events: Iterable[Event]) -> Redactor:
-        """This redactor, also redacting every JSON key the events hold a marker for, so
-        that replay redacts what the app sends as the recording was redacted."""
-        keys: set[str] = set()
+    def as_recorded(self, events: Iterable[Event]) -> Redactor:
+        """This redactor, adjusted to redact as these recorded events were redacted.
+
+        Replay redacts what the app sends before comparing it with the recording, with
+        the settings' redactor; names given on the command line at record time are not
+        in the settings. So: a JSON key holding a marker in the events is redacted too,
+        and a key this redactor would redact but the events hold in clear, and never as
+        a marker, is allowed (it was allow-listed at record time).
+        """
+        marked: set[str] = set()
+        clear: set[str] = set()
         for event in events:
             text = getattr(event, "text", None)
-            if text and "<redacted:json:" in text:
-                keys.update(name for where, name in _MARKER.findall(text) if where == "json")
-        keys = {key for key in keys if _normalize(key) and not self._secret(key, self._json)}
-        return self.extended(json_keys=keys) if keys else self
+            if not text or _KEY_END not in text:
+                continue
+            if "<redacted:json:" in text:
+                marked.update(name for where, name in _MARKER.findall(text) if where == "json")
+            parts = text.split(_KEY_END)
+            for part, following in itertools.pairwise(parts):
+                value = following.lstrip()[:2]
+                if value and value not in ('""', '"<', "nu", "tr", "fa"):
+                    clear.add(part[part.rfind('"') + 1 :])
+        add = {key for key in marked if _normalize(key) and not self._secret(key, self._json)}
+        allow = {
+            key
+            for key in clear - marked
+            if _normalize(key) and self._secret(key, self._json) and not _marked_as(key, marked)
+        }
+        return self.extended(json_keys=add, allow=allow) if add or allow else self
 
     def is_secret_name(self, name: str, where: str = "json") -> bool:
         """Whether a header, query parameter or JSON key of this name is redacted."""

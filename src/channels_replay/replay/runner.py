@@ -88,12 +88,12 @@ def settings_noise() -> NoiseRules:
 
 def _redactor(cassette: Cassette) -> Redactor:
     """The redactor the recorder used, so what the app sends now is redacted alike: the
-    settings' one, and every JSON key the cassette holds a marker for (a name added on
-    the command line at record time)."""
+    settings' one, adjusted to the cassette (names added or allowed on the command line
+    at record time)."""
     from channels_replay.recorder import redactor_from_settings
 
     redactor = Redactor() if _django_settings() is None else redactor_from_settings()
-    return redactor.extended_by_markers(cassette.events)
+    return redactor.as_recorded(cassette.events)
 
 
 def _path_rewriter(path_map: Sequence[str]) -> Callable[[str, ConnectEvent], str] | None:
