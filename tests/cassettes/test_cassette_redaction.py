@@ -353,6 +353,8 @@ def test_subprotocols_keep_their_names_and_lose_their_tokens() -> None:
     ]
     names = ["v12.stomp", "ocpp2.0.1", "wamp.2.json", "actioncable-v1-json", "mqtt"]
     assert redact_event(_connect(subprotocols=names)).subprotocols == names  # type: ignore[union-attr]
+    joined = _connect(subprotocols=["chat.v1, access_token, opaque"])  # one entry, as some
+    assert redact_event(joined).subprotocols == [f"chat.v1, access_token, {marker}"]  # type: ignore[union-attr]
     accept = AcceptEvent(seq=1, conn="c", t=0, subprotocol="k8s.io.a1b2c3d4e5f6a7b8c9d0")
     assert redact_event(accept).subprotocol == marker  # type: ignore[union-attr]
 

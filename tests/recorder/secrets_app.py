@@ -40,7 +40,8 @@ async def application(scope: dict[str, Any], receive: Any, send: Any) -> None:
         await send({"type": "http.response.body", "body": b""})
         return
     await receive()  # websocket.connect
-    offered = scope.get("subprotocols") or []
+    # split: some uvicorn versions pass the header on as one entry
+    offered = [p.strip() for entry in scope.get("subprotocols") or [] for p in entry.split(",")]
     await send(
         {"type": "websocket.accept", "subprotocol": PROTOCOL if PROTOCOL in offered else None}
     )

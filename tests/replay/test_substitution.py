@@ -174,6 +174,9 @@ def test_subprotocol_tokens_come_from_the_header_credential() -> None:
     request = connect_request(event, Credentials.parse("header", ["c1:sec-websocket-protocol=t0k"]))
     assert request.subprotocols == ("chat.v1", "access_token", "t0k")
     assert request.headers == (("sec-websocket-protocol", "chat.v1, access_token, t0k"),)
+    joined = event.model_copy(update={"subprotocols": [f"chat.v1, access_token, {marker}"]})
+    request = connect_request(joined, Credentials.parse("header", ["*:sec-websocket-protocol=t"]))
+    assert request.subprotocols == ("chat.v1, access_token, t",)
     with pytest.raises(ReplayError, match=r"pass --header \*:sec-websocket-protocol=VALUE"):
         connect_request(event, Credentials())
 

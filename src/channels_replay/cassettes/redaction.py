@@ -504,11 +504,9 @@ class Redactor:
         for name, value in headers:
             if value and not is_redacted(value):
                 if name.lower() == _PROTOCOL_HEADER:
-                    entries, found = self._redact_protocols(
-                        [entry.strip() for entry in value.split(",")]
-                    )
+                    entries, found = self._redact_protocols([value])
                     if found:
-                        value = ", ".join(entries)
+                        value = entries[0]
                         count += found
                 elif self._secret(name, self._headers) or self._holds_token(value):
                     value = redaction_marker("header", name.lower())
@@ -532,9 +530,24 @@ class Redactor:
 
     def _redact_protocols(self, entries: list[str]) -> tuple[list[str], int]:
         """Subprotocol entries with the token-like ones replaced: a JWT, a long random
-        run, or the entry after a credential name (`access_token`, `Bearer`)."""
+        run, or the entry after a credential name (`access_token`, `Bearer`). An entry
+        holding several, comma-separated (as some servers pass the header on), is
+        redacted part by part."""
         if not entries:
             return entries, 0
+        parts = [[part.strip() for part in entry.split(",")] for entry in entries]
+        flat = [part for entry in parts for part in entry]
+        redacted, count = self._redact_protocol_list(flat)
+        if not count:
+            return entries, 0
+        result = []
+        position = 0
+        for entry in parts:
+            result.append(", ".join(redacted[position : position + len(entry)]))
+            position += len(entry)
+        return result, count
+
+    def _redact_protocol_list(self, entries: list[str]) -> tuple[list[str], int]:
         result = []
         count = 0
         after_name = False
@@ -550,7 +563,7 @@ class Redactor:
                 continue
             result.append(entry)
             after_name = len(entry) <= 40 and self._secret(entry, self._headers)
-        return (result, count) if count else (entries, 0)
+        return result, count
 
     def redact_query_string(self, query: str) -> tuple[str, int]:
         """The query string with secret parameters' values replaced, and how many were."""

@@ -106,12 +106,21 @@ def connect_request(
         return supplied
 
     def protocols(entries: Iterable[str]) -> list[str]:
-        return [header(_PROTOCOL_HEADER) if parse_redaction_marker(e) else e for e in entries]
+        """Each entry (or comma-separated part of one) that is a marker, filled in."""
+        return [
+            ", ".join(
+                header(_PROTOCOL_HEADER) if parse_redaction_marker(part.strip()) else part.strip()
+                for part in entry.split(",")
+            )
+            if "<redacted:" in entry
+            else entry
+            for entry in entries
+        ]
 
     headers: list[tuple[str, str]] = []
     for name, value in event.headers:
         if name.lower() == _PROTOCOL_HEADER and "<redacted:" in value:
-            value = ", ".join(protocols(entry.strip() for entry in value.split(",")))
+            value = protocols([value])[0]
         elif parse_redaction_marker(value) is not None:
             value = header(name)
         headers.append((name.lower(), value))
