@@ -316,6 +316,7 @@ class Redactor:
     __slots__ = (
         "_allow",
         "_cache",
+        "_clean",
         "_headers",
         "_json",
         "_key_cache",
@@ -347,6 +348,7 @@ class Redactor:
             self._needles = tuple(n for n in found if not any(o != n and o in n for o in found))
         self._cache: dict[tuple[frozenset[str], str], bool] = {}
         self._key_cache: dict[str, bool] = {}
+        self._clean: dict[str, None] = {}
 
     def __repr__(self) -> str:
         return (
@@ -599,14 +601,19 @@ class Redactor:
         words is not walked. Never raises: a text that cannot be walked is replaced
         whole by `<redacted:text:frame>`.
         """
-        if not text:
+        if not text or text in self._clean:
             return text, 0
         if text[0] not in "{[ \t\r\n" and "eyJ" not in text and "earer" not in text.lower():
             return text, 0  # the fast path of most text that is not JSON
         try:
-            return self._redact_text(text, 0)
+            redacted, count = self._redact_text(text, 0)
         except Exception:  # an Unredactable text, or a bug of ours: never let it through
             return _FRAME_MARKER, 1
+        if not count and len(text) <= _SHORT_TEXT:
+            if len(self._clean) >= 1024:
+                self._clean.clear()
+            self._clean[text] = None  # signals, pings: the same short frames again and again
+        return redacted, count
 
     redact_json_text = redact_text
     """The former name of `redact_text` (it now redacts any text)."""
