@@ -35,7 +35,6 @@ Bytes frames are not looked into.
 
 from __future__ import annotations
 
-import functools
 import itertools
 import json
 import re
@@ -43,11 +42,18 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import unquote_plus
 
+from channels_replay.cassettes._secret_names import (
+    DEFAULT_PATTERNS,
+    holds_any,
+    name_set,
+    needles_for,
+    normalize_name,
+    pattern_set,
+)
 from channels_replay.cassettes._secret_scan import (
     BEARER,
     JWT,
     Unredactable,
-    decode_percent,
     decode_string,
     encode_string_like,
     looks_like_token,
@@ -115,56 +121,12 @@ DEFAULT_JSON_KEYS: frozenset[str] = frozenset(
     }
 )
 """Keys whose value is redacted, at any depth, in JSON text frames (besides the patterns)."""
-DEFAULT_PATTERNS: tuple[str, ...] = (
-    r"auth(?!or(?:s|ed|ing|ship|ity|ities)?(?:_|$))",
-    r"token",
-    r"secret",
-    r"passw|pass_?(?:phrase|code)|(?:^|_)pass(?:_|$)|pwd",
-    r"session",
-    r"cookie",
-    r"(?:api|private|priv|access|secret|signing|encryption|client|master)_?key",
-    r"jwt",
-    r"bearer",
-    r"refresh",
-    r"credential",
-    r"signature|(?:^|_)sig(?:_|$)",
-    r"csrf|xsrf",
-    r"(?:^|_)[th]?otp(?:_|$)",
-)
-"""Regular expressions searched in every normalized name (lowercase, words joined by `_`,
-e.g. `x_auth_token`): a name where one is found is secret, in headers, query and JSON."""
-_DEFAULT_PATTERN_NEEDLES = (
-    "auth",
-    "token",
-    "secret",
-    "pass",
-    "pwd",
-    "session",
-    "cookie",
-    "key",
-    "jwt",
-    "bearer",
-    "refresh",
-    "credential",
-    "sig",
-    "csrf",
-    "xsrf",
-    "otp",
-)
-# Text holding none of the needles has no secret name and no JWT or bearer token...
-# unless a name is escaped: `\u0074oken` in JSON, `%74oken` in a query or a key.
-_ALWAYS_NEEDLES = ("eyj", "bearer", "\\u", "%")
-
 MAX_EMBEDDED_DOCUMENTS = 8
 """How deep JSON documents carried in strings (in strings...) are redacted; deeper, the
 whole text is replaced by a marker."""
 
 _WHERE = ("header", "query", "json", "text")
 _MARKER = re.compile(r"<redacted:(header|query|json|text):([^<>]*)>")
-_CAMEL_1 = re.compile(r"([A-Z]+)([A-Z][a-z])")
-_CAMEL_2 = re.compile(r"([a-z0-9])([A-Z])")
-_SEPARATORS = re.compile(r"[^a-z0-9]+")
-_PLAIN_PATTERN = re.compile(r"[a-z0-9_]+")
 _SAFE_QUERY_NAME = re.compile(r"[A-Za-z0-9_.\- ]+")
 _HIDES_NOTHING = frozenset({"", "null", "true", "false", '""'})
 _PROTOCOL_HEADER = "sec-websocket-protocol"
@@ -199,89 +161,6 @@ def is_redacted(value: object) -> bool:
     return parse_redaction_marker(value) is not None
 
 
-@functools.lru_cache(maxsize=8192)
-def _normalize(name: str) -> str:
-    """`accessToken`, `Access-Token`, `ACCESS TOKEN`, `access%5Ftoken` -> `access_token`."""
-    name = decode_percent(name)
-    name = _CAMEL_2.sub(r"\1_\2", _CAMEL_1.sub(r"\1_\2", name))
-    return _SEPARATORS.sub("_", name.lower()).strip("_")
-
-
-def _names(names: Iterable[str], what: str) -> frozenset[str]:
-    if isinstance(names, str):
-        raise TypeError(f"{what} is a collection of names, not one string")
-    result = set()
-    for name in names:
-        normalized = _normalize(name) if isinstance(name, str) else ""
-        if not normalized:
-            raise ValueError(f"{what}: {name!r} is not a name (it has no letter or digit)")
-        result.add(normalized)
-    return frozenset(result)
-
-
-def _patterns(patterns: Iterable[str]) -> tuple[tuple[str, ...], re.Pattern[str] | None]:
-    if isinstance(patterns, str):
-        raise TypeError("patterns is a collection of regular expressions, not one string")
-    texts = tuple(dict.fromkeys(patterns))
-    for text in texts:
-        if not isinstance(text, str) or not text:
-            raise ValueError(f"patterns: {text!r} is not a regular expression")
-        try:
-            re.compile(text)
-        except re.error as exc:
-            raise ValueError(f"patterns: {text!r} is not a regular expression ({exc})") from None
-    if not texts:
-        return texts, None
-    return texts, re.compile("|".join(f"(?:{text})" for text in texts))
-
-
-def _needles(names: frozenset[str]) -> tuple[str, ...]:
-    """Few lowercase words such that every spelling of every name contains one of them.
-
-    Each word of a (normalized) name occurs, lowercased, in every spelling of it, and so
-    does any part of a word. Greedily pick the words that cover most names (`token` covers
-    `access_token` and `id_token`), so the pre-check runs few substring searches.
-    """
-    words = {name: [word for word in name.split("_") if word] for name in names}
-    left = {name for name in names if words[name]}
-    candidates = {word for name in left for word in words[name]}
-    needles: list[str] = []
-    while left:
-        best = max(
-            sorted(candidates),
-            key=lambda c: (sum(any(c in w for w in words[n]) for n in left), len(c)),
-        )
-        needles.append(best)
-        left = {name for name in left if not any(best in word for word in words[name])}
-    return tuple(needles)
-
-
-def _pattern_needles(patterns: tuple[str, ...]) -> tuple[str, ...] | None:
-    """Needles for the patterns: their own for the defaults, the longest word of a plain
-    one (`pin`, `pass_code`), None (no pre-check) when a pattern is a real expression."""
-    needles: list[str] = []
-    for pattern in patterns:
-        if pattern in DEFAULT_PATTERNS:
-            continue
-        if not _PLAIN_PATTERN.fullmatch(pattern):
-            return None
-        needles.append(max(pattern.split("_"), key=len))
-    if any(pattern in DEFAULT_PATTERNS for pattern in patterns):
-        needles.extend(_DEFAULT_PATTERN_NEEDLES)
-    return tuple(needles)
-
-
-def _holds_any(text: str, needles: tuple[str, ...] | None) -> bool:
-    """Whether the lowercased text contains one of the needles (a plain loop: fastest)."""
-    if needles is None:
-        return True
-    lowered = text.lower()
-    for needle in needles:  # noqa: SIM110 (any() over a generator takes twice as long)
-        if needle in lowered:
-            return True
-    return False
-
-
 _KEY_END = '":'
 _SHORT_TEXT = 256
 _SPACED_KEY_END = re.compile(r'"[ \t\r\n]+:')
@@ -289,8 +168,8 @@ _SPACED_KEY_END = re.compile(r'"[ \t\r\n]+:')
 
 def _marked_as(key: str, marked: set[str]) -> bool:
     """Whether another spelling of the key holds a marker (`Token` for `token`)."""
-    normalized = _normalize(key)
-    return any(_normalize(name) == normalized for name in marked)
+    normalized = normalize_name(key)
+    return any(normalize_name(name) == normalized for name in marked)
 
 
 def _bearer_token(token: str) -> bool:
@@ -335,17 +214,12 @@ class Redactor:
         patterns: Iterable[str] = DEFAULT_PATTERNS,
         allow: Iterable[str] = (),
     ) -> None:
-        self._headers = _names(headers, "headers")
-        self._query = _names(query_params, "query_params")
-        self._json = _names(json_keys, "json_keys")
-        self._allow = _names(allow, "allow")
-        self._patterns, self._pattern = _patterns(patterns)
-        pattern_needles = _pattern_needles(self._patterns)
-        self._needles: tuple[str, ...] | None = None
-        if pattern_needles is not None:
-            names = self._headers | self._query | self._json
-            found = dict.fromkeys(_needles(names) + pattern_needles + _ALWAYS_NEEDLES)
-            self._needles = tuple(n for n in found if not any(o != n and o in n for o in found))
+        self._headers = name_set(headers, "headers")
+        self._query = name_set(query_params, "query_params")
+        self._json = name_set(json_keys, "json_keys")
+        self._allow = name_set(allow, "allow")
+        self._patterns, self._pattern = pattern_set(patterns)
+        self._needles = needles_for(self._headers | self._query | self._json, self._patterns)
         self._cache: dict[tuple[frozenset[str], str], bool] = {}
         self._key_cache: dict[str, bool] = {}
         self._clean: dict[str, None] = {}
@@ -399,11 +273,11 @@ class Redactor:
                 value = following.lstrip()[:2]
                 if value and value not in ('""', '"<', "nu", "tr", "fa"):
                     clear.add(part[part.rfind('"') + 1 :])
-        add = {key for key in marked if _normalize(key) and not self._secret(key, self._json)}
+        add = {key for key in marked if normalize_name(key) and not self._secret(key, self._json)}
         allow = {
             key
             for key in clear - marked
-            if _normalize(key) and self._secret(key, self._json) and not _marked_as(key, marked)
+            if normalize_name(key) and self._secret(key, self._json) and not _marked_as(key, marked)
         }
         return self.extended(json_keys=add, allow=allow) if add or allow else self
 
@@ -417,7 +291,7 @@ class Redactor:
         known = self._cache.get(key)
         if known is not None:
             return known
-        normalized = _normalize(name)
+        normalized = normalize_name(name)
         secret = normalized not in self._allow and (
             normalized in listed
             or (self._pattern is not None and self._pattern.search(normalized) is not None)
@@ -465,7 +339,7 @@ class Redactor:
                     secret = self._secret_key(key)
                 if secret:
                     return True
-        return _SPACED_KEY_END.search(text) is not None and _holds_any(text, needles)
+        return _SPACED_KEY_END.search(text) is not None and holds_any(text, needles)
 
     # -- events --------------------------------------------------------------------------
 
@@ -569,7 +443,7 @@ class Redactor:
 
     def redact_query_string(self, query: str) -> tuple[str, int]:
         """The query string with secret parameters' values replaced, and how many were."""
-        if not query or not _holds_any(query, self._needles):
+        if not query or not holds_any(query, self._needles):
             return query, 0
         parts = query.split("&")
         count = 0
