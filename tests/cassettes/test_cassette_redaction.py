@@ -359,6 +359,19 @@ def test_subprotocols_keep_their_names_and_lose_their_tokens() -> None:
     assert redact_event(accept).subprotocol == marker  # type: ignore[union-attr]
 
 
+def test_headers_holding_urls_with_secret_queries_are_redacted() -> None:
+    event = _connect(
+        headers=[
+            ("referer", "https://app.example/page?room=1&token=s3cret-value"),
+            ("x-original-url", "/ws/?room=lobby"),
+        ]
+    )
+    assert redact_event(event).headers == [  # type: ignore[union-attr]
+        ("referer", "<redacted:header:referer>"),
+        ("x-original-url", "/ws/?room=lobby"),
+    ]
+
+
 def test_query_values_holding_tokens_or_secret_documents_are_redacted() -> None:
     query = f"ctx={JWT}&state=%7B%22token%22%3A%22x%22%7D&%74oken=t&page=2&q=Bearer+abcdef123456"
     assert Redactor().redact_query_string(query) == (

@@ -384,7 +384,11 @@ class Redactor:
                     if found:
                         value = entries[0]
                         count += found
-                elif self._secret(name, self._headers) or self._holds_token(value):
+                elif (
+                    self._secret(name, self._headers)
+                    or self._holds_token(value)
+                    or self._holds_secret_query(value)
+                ):
                     value = redaction_marker("header", name.lower())
                     count += 1
             new_headers.append((name, value))
@@ -534,6 +538,12 @@ class Redactor:
                 return value, 0
             return self._redact_text(value, depth + 1)
         return self._redact_free_text(value)
+
+    def _holds_secret_query(self, value: str) -> bool:
+        """Whether a header value is a URL whose query carries a secret (`Referer`,
+        `X-Original-URL`: `...?token=...`)."""
+        _, question, query = value.partition("?")
+        return bool(question) and "=" in query and self.redact_query_string(query)[1] > 0
 
     def _holds_token(self, text: str) -> bool:
         """Whether the text holds a JWT or a bearer token."""
