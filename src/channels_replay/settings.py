@@ -58,6 +58,9 @@ DEFAULTS: dict[str, Any] = {
     "REDACT_HEADERS": None,
     "REDACT_QUERY_PARAMS": None,
     "REDACT_JSON_KEYS": None,
+    # regular expressions searched in every (normalized) name; names never redacted
+    "REDACT_PATTERNS": None,
+    "REDACT_ALLOW": None,
     # replay: noise rules applied to every cassette
     "NOISE": [],
     # replay: credentials for redacted values, a mapping or the path of a TOML file

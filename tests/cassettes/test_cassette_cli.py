@@ -209,9 +209,12 @@ def test_redact_in_place_and_to_a_new_file(tmp_path: Path, cassette: Path) -> No
 
 
 def test_bad_option_values(cassette: Path) -> None:
-    code, _, err = _run("redact", str(cassette), "--json-key", "no spaces please")
+    code, _, err = _run("redact", str(cassette), "--json-key", "!!!")
     assert code == 2
     assert "not a name" in err
+    code, _, err = _run("redact", str(cassette), "--pattern", "(unclosed")
+    assert code == 2
+    assert "not a regular expression" in err
 
 
 @pytest.mark.parametrize("command", ["show", "convert", "redact"])

@@ -330,11 +330,13 @@ async def test_secrets_are_redacted_at_record_time_by_default(tmp_path: Path) ->
 async def test_redaction_lists_come_from_settings_or_can_be_turned_off(
     tmp_path: Path, settings: Any
 ) -> None:
-    settings.CHANNELS_REPLAY = {"REDACT_JSON_KEYS": ["pin"]}
+    settings.CHANNELS_REPLAY = {"REDACT_JSON_KEYS": ["pin"], "REDACT_PATTERNS": []}
     with_settings = RecorderMiddleware(example_router(), target=tmp_path / "pin.cassette")
     off = RecorderMiddleware(example_router(), target=tmp_path / "off.cassette", redact=False)
     custom = RecorderMiddleware(
-        example_router(), target=tmp_path / "custom.cassette", redactor=Redactor(json_keys=["otp"])
+        example_router(),
+        target=tmp_path / "custom.cassette",
+        redactor=Redactor(json_keys=["otp"], patterns=()),
     )
     for recorder in (with_settings, off, custom):
         communicator = WebsocketCommunicator(recorder, "/ws/plain/")

@@ -251,3 +251,59 @@ def test_redacted_names_finds_every_marker_a_client_sends() -> None:
     assert redacted_names([ALICE_CONNECT, frame]) == {
         "c1": {("header", "authorization"), ("query", "token"), ("json", "password")}
     }
+
+
+def test_subprotocol_tokens_come_from_the_header_credential() -> None:
+    marker = "<redacted:header:sec-websocket-protocol>"
+    event = ConnectEvent(
+        seq=0,
+        conn="c1",
+        t=0,
+        path="/ws/",
+        headers=[("sec-websocket-protocol", f"chat.v1, access_token, {marker}")],
+        subprotocols=["chat.v1", "access_token", marker],
+    )
+    request = connect_request(event, Credentials.parse("header", ["c1:sec-websocket-protocol=t0k"]))
+    assert request.subprotocols == ("chat.v1", "access_token", "t0k")
+    assert request.headers == (("sec-websocket-protocol", "chat.v1, access_token, t0k"),)
+    joined = event.model_copy(update={"subprotocols": [f"chat.v1, access_token, {marker}"]})
+    request = connect_request(joined, Credentials.parse("header", ["*:sec-websocket-protocol=t"]))
+    assert request.subprotocols == ("chat.v1, access_token, t",)
+    with pytest.raises(ReplayError, match=r"pass --header \*:sec-websocket-protocol=VALUE"):
+        connect_request(event, Credentials())
+
+
+def test_markers_at_any_depth_in_strings_and_in_text_are_filled_byte_for_byte() -> None:
+    inner = json.dumps({"session_key": "<redacted:json:session_key>"})
+    text = '{"action": "sync",  "state": ' + json.dumps(inner) + ', "deep": ' + "[" * 2000
+    text += '{"password": "<redacted:json:password>"}' + "]" * 2000 + "}"
+    frame = ClientFrame(seq=1, conn="c1", t=0, text=text)
+    credentials = Credentials.parse("json", ["*:session_key=sk", "*:password=pw"])
+    filled, _ = client_frame(frame, credentials, None)
+    assert filled == text.replace("<redacted:json:session_key>", "sk").replace(
+        "<redacted:json:password>", "pw"
+    )
+    free = ClientFrame(seq=2, conn="c1", t=0, text="AUTH <redacted:text:jwt>")
+    assert client_frame(free, Credentials.parse("json", ["*:jwt=eyJ.x.y"]), None) == (
+        "AUTH eyJ.x.y",
+        None,
+    )
+    with pytest.raises(ReplayError) as missing:
+        client_frame(free, Credentials(), "alice")
+    assert "needs the text 'jwt'" in str(missing.value)
+    assert "pass --json-value alice:jwt=VALUE" in str(missing.value)
+
+
+def test_redacted_names_counts_tokens_in_subprotocols_text_and_the_path() -> None:
+    connect = ConnectEvent(
+        seq=0,
+        conn="c1",
+        t=0,
+        path="/ws/<redacted:text:jwt>/",
+        subprotocols=["chat.v1", "<redacted:header:sec-websocket-protocol>"],
+    )
+    frame = ClientFrame(seq=1, conn="c1", t=0.1, text='{"note": "<redacted:text:bearer>"}')
+
+    assert redacted_names([connect, frame]) == {
+        "c1": {("header", "sec-websocket-protocol"), ("json", "jwt"), ("json", "bearer")}
+    }

@@ -39,18 +39,22 @@ from channels_replay.cassettes.model import (
 from channels_replay.cassettes.redaction import (
     DEFAULT_HEADERS,
     DEFAULT_JSON_KEYS,
+    DEFAULT_PATTERNS,
     DEFAULT_QUERY_PARAMS,
     Redactor,
+    fill_redactions,
     is_redacted,
     parse_redaction_marker,
     redact_cassette,
     redact_event,
     redaction_marker,
+    redaction_markers,
 )
 
 __all__ = [
     "DEFAULT_HEADERS",
     "DEFAULT_JSON_KEYS",
+    "DEFAULT_PATTERNS",
     "DEFAULT_QUERY_PARAMS",
     "FILE_MODE",
     "FORMAT_NAME",
@@ -75,6 +79,7 @@ __all__ = [
     "detect_form",
     "end_record",
     "event_to_record",
+    "fill_redactions",
     "form_for_path",
     "header_to_record",
     "is_redacted",
@@ -86,5 +91,6 @@ __all__ = [
     "redact_cassette_file",
     "redact_event",
     "redaction_marker",
+    "redaction_markers",
     "save_cassette",
 ]

@@ -307,32 +307,39 @@ def convert(source: Path, target: Path | None, form: str | None, to_stdout: bool
     "--query-param", "query_params", multiple=True, metavar="NAME", help="Also this parameter."
 )
 @click.option("--json-key", "json_keys", multiple=True, metavar="NAME", help="Also this JSON key.")
+@click.option(
+    "--pattern",
+    "patterns",
+    multiple=True,
+    metavar="REGEX",
+    help="Also names where this regular expression is found.",
+)
+@click.option("--allow", multiple=True, metavar="NAME", help="Never redact this name.")
 def redact(
     source: Path,
     target: Path | None,
     headers: tuple[str, ...],
     query_params: tuple[str, ...],
     json_keys: tuple[str, ...],
+    patterns: tuple[str, ...],
+    allow: tuple[str, ...],
 ) -> None:
     """Redact the secrets in a cassette recorded with redaction off.
 
     Writes TARGET, or replaces SOURCE when TARGET is omitted (through a temporary file
-    renamed into place). Redacts the default headers, query parameters and JSON keys
-    (see docs/cassette-format.md) and any given with the options.
+    renamed into place). Redacts what is redacted at record time by default (see
+    docs/security.md) and the names and patterns given with the options.
     """
     from channels_replay.cassettes import redact_cassette_file
-    from channels_replay.cassettes.redaction import (
-        DEFAULT_HEADERS,
-        DEFAULT_JSON_KEYS,
-        DEFAULT_QUERY_PARAMS,
-        Redactor,
-    )
+    from channels_replay.cassettes.redaction import Redactor
 
     try:
-        redactor = Redactor(
-            headers=DEFAULT_HEADERS | set(headers),
-            query_params=DEFAULT_QUERY_PARAMS | set(query_params),
-            json_keys=DEFAULT_JSON_KEYS | set(json_keys),
+        redactor = Redactor().extended(
+            headers=headers,
+            query_params=query_params,
+            json_keys=json_keys,
+            patterns=patterns,
+            allow=allow,
         )
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None

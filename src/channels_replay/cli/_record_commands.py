@@ -7,8 +7,9 @@ prints them as one `error: ...` line and exits 2.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -17,9 +18,55 @@ from channels_replay.cli._group import main
 from channels_replay.errors import RecorderError
 
 if TYPE_CHECKING:  # the recorder (Django, uvicorn) is imported by the commands that run it
+    from channels_replay.cassettes import Redactor
     from channels_replay.recorder.session import RecordingSummary
 
 __all__ = ["proxy", "record"]
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _redaction_options(command: _F) -> _F:
+    """`--redact-name`, `--redact-pattern`, `--redact-allow`: added to the settings' lists."""
+    for option in (
+        click.option(
+            "--redact-allow",
+            "redact_allow",
+            multiple=True,
+            metavar="NAME",
+            help="Never redact this header, parameter or JSON key.",
+        ),
+        click.option(
+            "--redact-pattern",
+            "redact_patterns",
+            multiple=True,
+            metavar="REGEX",
+            help="Also redact names where this regular expression is found.",
+        ),
+        click.option(
+            "--redact-name",
+            "redact_names",
+            multiple=True,
+            metavar="NAME",
+            help="Also redact this header, query parameter or JSON key.",
+        ),
+    ):
+        command = option(command)
+    return command
+
+
+def _redactor(
+    names: tuple[str, ...], patterns: tuple[str, ...], allow: tuple[str, ...]
+) -> Redactor | None:
+    """The settings' redactor extended by the options; None (the settings') without any."""
+    if not (names or patterns or allow):
+        return None
+    from channels_replay.recorder import redactor_from_settings
+
+    try:
+        return redactor_from_settings().extended(names=names, patterns=patterns, allow=allow)
+    except (TypeError, ValueError) as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 @main.command()
@@ -66,6 +113,7 @@ __all__ = ["proxy", "record"]
     help="Dump this app's rows beside the cassette when it starts, for replay to load "
     "(repeatable; default: CHANNELS_REPLAY['SNAPSHOT']).",
 )
+@_redaction_options
 def record(
     app_path: str,
     out: Path,
@@ -77,6 +125,9 @@ def record(
     ws: str | None,
     identity: str | None,
     snapshot: tuple[str, ...],
+    redact_names: tuple[str, ...],
+    redact_patterns: tuple[str, ...],
+    redact_allow: tuple[str, ...],
 ) -> None:
     """Serve the app on a dev server and record its WebSocket sessions into a cassette.
 
@@ -96,6 +147,7 @@ def record(
     session = RecordingSession(
         out,
         per_connection=per_connection,
+        redactor=_redactor(redact_names, redact_patterns, redact_allow),
         redact=not no_redact,
         force=force,
         app_label=app_path,
@@ -161,8 +213,17 @@ def _host_port(listen: str) -> tuple[str, int]:
 @click.option("--per-connection", is_flag=True, help="One cassette per connection.")
 @click.option("--no-redact", is_flag=True, help="Record secrets as they are (no redaction).")
 @click.option("--force", is_flag=True, help="Record even when Django's DEBUG is False.")
+@_redaction_options
 def proxy(
-    target: str, listen: str, out: Path, per_connection: bool, no_redact: bool, force: bool
+    target: str,
+    listen: str,
+    out: Path,
+    per_connection: bool,
+    no_redact: bool,
+    force: bool,
+    redact_names: tuple[str, ...],
+    redact_patterns: tuple[str, ...],
+    redact_allow: tuple[str, ...],
 ) -> None:
     """Record the WebSocket sessions of any server through a relaying proxy.
 
@@ -176,6 +237,7 @@ def proxy(
     session = RecordingSession(
         out,
         per_connection=per_connection,
+        redactor=_redactor(redact_names, redact_patterns, redact_allow),
         redact=not no_redact,
         force=force,
         app_label=target,

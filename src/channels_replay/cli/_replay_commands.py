@@ -91,7 +91,7 @@ CREDENTIAL_OPTIONS = (
         "json_values",
         multiple=True,
         metavar="ID:KEY=VALUE",
-        help="JSON value for a redacted key in client frames.",
+        help="JSON value for a redacted key in client frames (or jwt, bearer: a token).",
     ),
 )
 """--header, --query and --json-value: what was redacted, given on the command line."""

@@ -69,8 +69,9 @@ def _setting_list(name: str) -> list[str] | None:
     if value is None:
         return None
     if isinstance(value, str) or not all(isinstance(item, str) for item in value):
+        what = "regular expressions" if name == "REDACT_PATTERNS" else "names"
         raise RecorderError(
-            f'CHANNELS_REPLAY["{name}"] must be a list of names (or None for the defaults), '
+            f'CHANNELS_REPLAY["{name}"] must be a list of {what} (or None for the defaults), '
             f"not {value!r}"
         )
     return list(value)
@@ -90,7 +91,8 @@ def resolve_redactor(redactor: Redactor | None, *, redact: bool) -> Redactor | N
 
 
 def redactor_from_settings() -> Redactor:
-    """A Redactor from the REDACT_* settings; each list that is set replaces the default.
+    """A Redactor from the REDACT_* settings; each list that is set replaces the default
+    (`REDACT_PATTERNS`: the patterns; `REDACT_ALLOW`: names never redacted, none by default).
 
     The recorder redacts with it, and replay redacts what the app sends with the
     same one, so that recorded markers compare equal.
@@ -100,6 +102,8 @@ def redactor_from_settings() -> Redactor:
         ("headers", "REDACT_HEADERS"),
         ("query_params", "REDACT_QUERY_PARAMS"),
         ("json_keys", "REDACT_JSON_KEYS"),
+        ("patterns", "REDACT_PATTERNS"),
+        ("allow", "REDACT_ALLOW"),
     ):
         names = _setting_list(setting)
         if names is not None:

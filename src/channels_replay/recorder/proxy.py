@@ -29,6 +29,7 @@ from websockets.typing import Subprotocol
 
 from channels_replay.asgi import ConnectionTranslation, Translated, refused
 from channels_replay.errors import RecorderError
+from channels_replay.recorder._log import hide_query_values_in_logs
 from channels_replay.recorder.session import (
     ConnectionRecording,
     RecordingSession,
@@ -292,7 +293,10 @@ def run_proxy(
     port: int = 8765,
     on_listening: Callable[[str], None] | None = None,
 ) -> RecordingSummary:
-    """Run the proxy until SIGINT/SIGTERM; close the cassette; the summary."""
+    """Run the proxy until SIGINT/SIGTERM; close the cassette; the summary.
+
+    Its log never shows a query value (see `_log`)."""
+    hide_query_values_in_logs()
     proxy = RecordingProxy(target, session)
 
     async def main() -> None:

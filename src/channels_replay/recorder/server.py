@@ -24,6 +24,7 @@ from types import FrameType
 from typing import Any
 
 from channels_replay.errors import RecorderError
+from channels_replay.recorder._log import hide_query_values_in_logs
 from channels_replay.recorder.install import disable_settings_hook, install_recorder
 from channels_replay.recorder.session import RecordingSession, RecordingSummary
 
@@ -133,7 +134,8 @@ def serve_recording(
 
     `on_listening(url)` is called once the socket is listening (`url` like
     `http://127.0.0.1:8000`). RecorderError when the server cannot start (the port is
-    taken, say); the cassette is closed in every case.
+    taken, say); the cassette is closed in every case. The console never shows a query
+    value (see `_log`).
     """
     import uvicorn
 
@@ -146,6 +148,7 @@ def serve_recording(
                 on_listening(_listening_url(self, host, port))
 
     config = uvicorn.Config(app, host=host, port=port, ws=ws, lifespan="auto", log_level=log_level)
+    hide_query_values_in_logs()  # after uvicorn set its logging up: tokens ride in queries
     server = _Server(config)
 
     def stop() -> None:

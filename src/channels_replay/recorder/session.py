@@ -418,7 +418,7 @@ class RecordingSession:
                     if is_frame:  # most events: straight to the writer, no event object
                         text = fields["text"]
                         if redactor is not None and text is not None:
-                            text = redactor.redact_json_text(text)[0]
+                            text = redactor.redact_text(text)[0]
                         cassette.writer.write_frame(
                             server=cls is ServerFrame,
                             seq=cassette.seq,

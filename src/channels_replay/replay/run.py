@@ -19,10 +19,12 @@ from typing import Literal
 
 from channels_replay.cassettes import Cassette, Redactor
 from channels_replay.cassettes.model import (
+    AcceptEvent,
     ClientDisconnect,
     ClientFrame,
     ConnectEvent,
     Event,
+    ServerClose,
     ServerFrame,
 )
 from channels_replay.drivers.base import AppDone, Arrival, Driver, ServerEvent
@@ -274,8 +276,8 @@ class _Loop:
 
     def _redacted(self, event: ServerEvent) -> ServerEvent:
         redactor = self.options.redactor
-        if redactor is not None and isinstance(event, ServerFrame) and event.text is not None:
-            redacted = redactor.redact_event(event)
-            assert isinstance(redacted, ServerFrame)
-            return redacted
-        return event
+        if redactor is None:
+            return event
+        redacted = redactor.redact_event(event)
+        assert isinstance(redacted, AcceptEvent | ServerFrame | ServerClose)
+        return redacted

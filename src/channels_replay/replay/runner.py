@@ -89,13 +89,14 @@ def settings_noise() -> NoiseRules:
     return NoiseRules.parse(texts).merged(NoiseRules.from_dicts(dicts))
 
 
-def _redactor() -> Redactor:
-    """The redactor the recorder used, so what the app sends now is redacted alike."""
+def _redactor(cassette: Cassette) -> Redactor:
+    """The redactor the recorder used, so what the app sends now is redacted alike: the
+    settings' one, adjusted to the cassette (names added or allowed on the command line
+    at record time)."""
     from channels_replay.recorder import redactor_from_settings
 
-    if _django_settings() is None:
-        return Redactor()
-    return redactor_from_settings()
+    redactor = Redactor() if _django_settings() is None else redactor_from_settings()
+    return redactor.as_recorded(cassette.events)
 
 
 def _path_rewriter(path_map: Sequence[str]) -> Callable[[str, ConnectEvent], str] | None:
@@ -180,7 +181,7 @@ class ReplayConfig:
             pace=self.pace,
             timeout=self.timeout,
             grace=self.grace,
-            redactor=_redactor() if cassette.header.redacted else None,
+            redactor=_redactor(cassette) if cassette.header.redacted else None,
         )
 
 

@@ -13,18 +13,24 @@ fixture and `ReplayTestCase.replay_credentials`:
 
     {"alice": {"headers": {...}, "cookies": {...}, "query": {...}, "json": {...}},
      "*": {...}}
+
+Tokens redacted in `Sec-WebSocket-Protocol` come from the header credential of that
+name; tokens redacted in free text (`<redacted:text:jwt>`, in a frame or the path) from
+the JSON value of that name (`jwt`, `bearer`).
 """
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from channels_replay.cassettes import parse_redaction_marker
+from channels_replay.cassettes import (
+    fill_redactions,
+    parse_redaction_marker,
+    redaction_markers,
+)
 from channels_replay.cassettes.model import ClientFrame, ConnectEvent, Event
 from channels_replay.drivers.base import ConnectRequest
 from channels_replay.errors import ConfigurationError, ReplayError
@@ -33,13 +39,13 @@ __all__ = ["Credentials", "client_frame", "connect_request", "redacted_names"]
 
 ANY_IDENTITY = "*"
 
-OPTIONS = {"header": "--header", "query": "--query", "json": "--json-value"}
+OPTIONS = {"header": "--header", "query": "--query", "json": "--json-value", "text": "--json-value"}
 """The command-line option that supplies each kind of credential."""
+
+_PROTOCOL_HEADER = "sec-websocket-protocol"
 
 SECTIONS = {"headers": "header", "cookies": "cookie", "query": "query", "json": "json"}
 """The sections of an identity in the mapping form, and the kind of credential each holds."""
-
-_MARKER_IN_TEXT = re.compile(r"<redacted:(header|query|json):([^<>]{1,200})>")
 
 
 def _lookup(table: dict[str, dict[str, Any]], conn: str, identity: str | None, name: str) -> Any:
@@ -55,21 +61,26 @@ def _lookup(table: dict[str, dict[str, Any]], conn: str, identity: str | None, n
 
 def redacted_names(events: Iterable[Event]) -> dict[str, set[tuple[str, str]]]:
     """For each connection, the `(where, name)` of every value redacted in what its client
-    sends: the credentials its replay needs."""
+    sends: the credentials its replay needs (a token in free text or the path is filled
+    from the JSON value of its name, one in the subprotocols from that header)."""
     needs: dict[str, set[tuple[str, str]]] = {}
     for event in events:
+        found = needs.setdefault(event.conn, set())
         if isinstance(event, ConnectEvent):
-            found = needs.setdefault(event.conn, set())
             for name, value in event.headers:
-                if parse_redaction_marker(value) is not None:
+                if name.lower() == _PROTOCOL_HEADER and redaction_markers(value):
+                    found.add(("header", _PROTOCOL_HEADER))
+                elif parse_redaction_marker(value) is not None:
                     found.add(("header", name.lower()))
+            if any(redaction_markers(entry) for entry in event.subprotocols):
+                found.add(("header", _PROTOCOL_HEADER))
             if "redacted" in event.query_string:
                 for name, value in parse_qsl(event.query_string, keep_blank_values=True):
                     if parse_redaction_marker(value) is not None:
                         found.add(("query", name))
-        elif isinstance(event, ClientFrame) and event.text and "<redacted:" in event.text:
-            for where, name in _MARKER_IN_TEXT.findall(event.text):
-                needs.setdefault(event.conn, set()).add((where, name))
+            found.update(("json", name) for _, name in redaction_markers(event.path))
+        elif isinstance(event, ClientFrame) and event.text:
+            found.update(("json", name) for _, name in redaction_markers(event.text))
     return needs
 
 
@@ -219,60 +230,78 @@ def connect_request(
     rewrite_path: Callable[[str, ConnectEvent], str] | None = None,
 ) -> ConnectRequest:
     """What to connect with: path, query string, headers, redactions filled in."""
+    conn, user = event.conn, event.user
+
+    def header(name: str) -> str:
+        supplied = credentials.header(conn, user, name)
+        if supplied is None:
+            raise _missing(conn, user, "header", name)
+        return supplied
+
+    def protocols(entries: Iterable[str]) -> list[str]:
+        """Each entry (or comma-separated part of one) that is a marker, filled in."""
+        return [
+            ", ".join(
+                header(_PROTOCOL_HEADER) if parse_redaction_marker(part.strip()) else part.strip()
+                for part in entry.split(",")
+            )
+            if "<redacted:" in entry
+            else entry
+            for entry in entries
+        ]
+
     headers: list[tuple[str, str]] = []
     for name, value in event.headers:
-        marker = parse_redaction_marker(value)
-        if marker is not None:
-            supplied = credentials.header(event.conn, event.user, name)
-            if supplied is None:
-                raise _missing(event.conn, event.user, "header", name)
-            value = supplied
+        if name.lower() == _PROTOCOL_HEADER and "<redacted:" in value:
+            value = protocols([value])[0]
+        elif parse_redaction_marker(value) is not None:
+            value = header(name)
         headers.append((name.lower(), value))
     query = event.query_string
     if query and "redacted" in query:
         pairs = []
         for name, value in parse_qsl(query, keep_blank_values=True):
             if parse_redaction_marker(value) is not None:
-                supplied = _lookup(credentials.query, event.conn, event.user, name)
+                supplied = _lookup(credentials.query, conn, user, name)
                 if supplied is None:
-                    raise _missing(event.conn, event.user, "query", name)
+                    raise _missing(conn, user, "query", name)
                 value = str(supplied)
             pairs.append((name, value))
         query = urlencode(pairs)
-    path = rewrite_path(event.path, event) if rewrite_path is not None else event.path
-    return ConnectRequest(path, query, tuple(headers), tuple(event.subprotocols), event.client)
+    path = event.path
+    if "<redacted:" in path:
+        path = fill_redactions(path, _json_value(credentials, conn, user))
+    path = rewrite_path(path, event) if rewrite_path is not None else path
+    return ConnectRequest(
+        path, query, tuple(headers), tuple(protocols(event.subprotocols)), event.client
+    )
 
 
-def _fill_json(value: Any, conn: str, identity: str | None, credentials: Credentials) -> Any:
-    if isinstance(value, dict):
-        return {k: _fill_json(v, conn, identity, credentials) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_fill_json(v, conn, identity, credentials) for v in value]
-    if isinstance(value, str):
-        marker = parse_redaction_marker(value)
-        if marker is not None:
-            _, name = marker
-            supplied = _lookup(credentials.json, conn, identity, name)
-            if supplied is None:
-                raise _missing(conn, identity, "json", name)
-            return supplied
-    return value
+def _json_value(
+    credentials: Credentials, conn: str, identity: str | None
+) -> Callable[[str, str], Any]:
+    """What fills a marker in a frame or the path: the JSON value of its name."""
+
+    def value_for(where: str, name: str) -> Any:
+        supplied = _lookup(credentials.json, conn, identity, name)
+        if supplied is None:
+            raise _missing(conn, identity, where if where in OPTIONS else "json", name)
+        return supplied
+
+    return value_for
 
 
 def client_frame(
     event: ClientFrame, credentials: Credentials, identity: str | None
 ) -> tuple[str | None, bytes | None]:
-    """The text or bytes to send for a recorded client frame, redactions filled in."""
+    """The text or bytes to send for a recorded client frame, redactions filled in.
+
+    The frame is kept byte for byte but for the markers, at any depth, JSON documents
+    carried in strings included.
+    """
     if event.text is None:
         return None, event.data
     text = event.text
-    if "redacted" in text and text.startswith("{"):
-        try:
-            content = json.loads(text)
-        except ValueError:
-            content = None
-        if content is not None:
-            filled = _fill_json(content, event.conn, identity, credentials)
-            if filled != content:
-                text = json.dumps(filled)
+    if "<redacted:" in text:
+        text = fill_redactions(text, _json_value(credentials, event.conn, identity))
     return text, None
