@@ -8,7 +8,8 @@ timestamps and random ids; `channels-replay replay` replays every cassette
 in-process against the app and prints the report. Then the chat cassette is replayed
 once more against a deliberately changed variant of the app (`example/changed.py`:
 chat messages carry "Alice" where they carried "alice"), to show the difference a
-replay reports; that report is also saved beside the cassettes. Exit code 0 when the
+replay reports; that report is also saved beside the cassettes, as text and as an HTML
+page with the session drawn as a sequence diagram. Exit code 0 when the
 unchanged app replays green and the change is caught. Nothing to install or start.
 """
 
@@ -102,11 +103,12 @@ def main() -> None:
         'chat messages now say "Alice" where they said "alice"):'
     )
     report = out / "changed-chat-report.txt"
-    caught = _cli_to(report, "replay", str(out / "chat.cassette"), *CHANGED, *REPLAY_CREDENTIALS)
+    html = out / "changed-chat-report.html"
+    chat = str(out / "chat.cassette")
+    caught = _cli_to(report, "replay", chat, *CHANGED, *REPLAY_CREDENTIALS, "--html", str(html))
     if caught != 1:
         raise SystemExit(f"demo: the changed app was not caught (replay exited with {caught})")
-    # The HTML report goes here once `replay --html` exists: pass it and print its path.
-    print(f"\nthe report of that replay: {report}")
+    print(f"\nthe report of that replay: {report} (as a page: {html})")
     print("demo done: the recorded sessions replay green, and the change is caught")
 
 
