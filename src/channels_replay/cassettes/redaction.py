@@ -31,6 +31,7 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import unquote_plus
 
+from channels_replay._json import JsonTooDeep, loads_bounded
 from channels_replay.cassettes.model import Cassette, ClientFrame, ConnectEvent, Event, ServerFrame
 
 __all__ = [
@@ -262,7 +263,9 @@ class Redactor:
         if not _holds_any(text, self._json_needles):
             return text, 0
         try:
-            document = json.loads(text)
+            document = loads_bounded(text)
+        except JsonTooDeep:  # too deep to walk safely: the whole frame is withheld
+            return redaction_marker("json", "frame"), 1
         except ValueError:
             return text, 0
         count = self._redact_document(document)
@@ -299,7 +302,7 @@ _STYLES = (((",", ":"), False), ((", ", ": "), False), ((",", ":"), True), ((", 
 
 def _dumps_like(original: str, document: Any) -> str:
     """Serialize `document` in the style `original` was written in, where one style fits."""
-    parsed = json.loads(original)
+    parsed = loads_bounded(original)
     for separators, ensure_ascii in _STYLES:
         if json.dumps(parsed, separators=separators, ensure_ascii=ensure_ascii) == original:
             return json.dumps(document, separators=separators, ensure_ascii=ensure_ascii)

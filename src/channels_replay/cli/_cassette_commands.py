@@ -17,6 +17,7 @@ from typing import Any, cast
 
 import click
 
+from channels_replay._json import loads_bounded
 from channels_replay.cassettes import (
     CassetteForm,
     CassetteHeader,
@@ -188,8 +189,8 @@ def _detail(event: Event, action_key: str) -> str:
 
 def _describe_text(text: str, action_key: str) -> str:
     try:
-        document = json.loads(text)
-    except ValueError:
+        document = loads_bounded(text)
+    except ValueError:  # not JSON, or nested too deep to render
         return repr(text)
     if isinstance(document, dict) and isinstance(document.get(action_key), str):
         action: str = document[action_key]

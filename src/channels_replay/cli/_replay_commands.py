@@ -353,13 +353,15 @@ def replay(
     """
     from asgiref.sync import async_to_sync
 
-    from channels_replay.replay.runner import find_cassettes, replay_file
+    from channels_replay.replay.runner import check_cassette, find_cassettes, replay_file
     from channels_replay.replay.update import rewrite_cassette
     from channels_replay.reports import render_json, render_junit, render_text
 
     cassettes = find_cassettes(paths)
     if not cassettes:
         raise ReplayError(f"no cassettes under {', '.join(paths)}: record a session first")
+    for path in cassettes:  # bad input is reported before the app is set up
+        check_cassette(path)
     app = environment.load_app()
     environment.set_up()
     results = []
@@ -416,11 +418,13 @@ def learn_noise(
     from asgiref.sync import async_to_sync
 
     from channels_replay.replay.learn import learn_proposals, store_rules
+    from channels_replay.replay.runner import check_cassette
 
     if runs < 2:
         raise ConfigurationError(
             f"--runs must be at least 2, not {runs}: noise is what differs between replays"
         )
+    check_cassette(cassette)  # bad input is reported before the app is set up
     app = environment.load_app()
     environment.set_up()
     try:

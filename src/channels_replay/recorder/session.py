@@ -50,6 +50,7 @@ from channels_replay.cassettes import (
     ServerClose,
     ServerFrame,
     form_for_path,
+    redaction_marker,
 )
 from channels_replay.cassettes._construct import make_event
 from channels_replay.recorder._files import BatchedFile, CassettePaths
@@ -404,7 +405,7 @@ class RecordingSession:
                     if is_frame:  # most events: straight to the writer, no event object
                         text = fields["text"]
                         if redactor is not None and text is not None:
-                            text = redactor.redact_json_text(text)[0]
+                            text = _redacted_text(redactor, text)
                         cassette.writer.write_frame(
                             server=cls is ServerFrame,
                             seq=cassette.seq,
@@ -515,3 +516,14 @@ def _completion(recordings: Sequence[ConnectionRecording]) -> dict[str, Any]:
         "complete": False,
         "problem": f"the recording stopped while connection(s) {names} were still open",
     }
+
+
+def _redacted_text(redactor: Redactor, text: str) -> str:
+    """The frame's text redacted; a frame that cannot be redacted is withheld whole.
+
+    Recording goes on either way: the frame is stored (as a marker), never skipped.
+    """
+    try:
+        return redactor.redact_json_text(text)[0]
+    except Exception:
+        return redaction_marker("json", "frame")

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from channels_replay.cassettes import Cassette, ConnectEvent, Redactor, load_cassette
-from channels_replay.errors import ConfigurationError, ReplayError
+from channels_replay.errors import CassetteError, ConfigurationError, ReplayError
 from channels_replay.replay.engine import replay_cassette
 from channels_replay.replay.noise import NoiseRules
 from channels_replay.replay.result import ReplayResult
@@ -24,6 +24,7 @@ from channels_replay.replay.substitution import Credentials
 __all__ = [
     "CASSETTE_SUFFIXES",
     "ReplayConfig",
+    "check_cassette",
     "find_cassettes",
     "replay_file",
     "settings_noise",
@@ -41,7 +42,7 @@ def find_cassettes(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
             found.extend(
                 sorted(p for p in path.rglob("*") if p.suffix in CASSETTE_SUFFIXES and p.is_file())
             )
-        elif path.is_file():
+        elif path.is_file() or path.exists():  # a named pipe or device: the reader says why not
             found.append(path)
         else:
             matches = sorted(Path(m) for m in glob.glob(str(raw), recursive=True))
@@ -171,6 +172,24 @@ class ReplayConfig:
             grace=self.grace,
             redactor=_redactor() if cassette.header.redacted else None,
         )
+
+
+def check_cassette(path: str | os.PathLike[str]) -> None:
+    """Read a cassette through and parse its stored noise rules, without replaying it.
+
+    The command line does this before it sets up the app, so a bad file is reported
+    (one line naming it) before any time is spent, and never half-way through a run.
+    """
+    cassette = load_cassette(path)
+    if not cassette.events:
+        raise ReplayError(f"{path}: the cassette holds no events; record a session into it first")
+    try:
+        NoiseRules.from_dicts(cassette.header.noise)
+    except ConfigurationError as exc:
+        raise CassetteError(
+            f"{path}: the noise rules stored in its header are unusable: {exc}; fix or "
+            "remove them (convert the cassette to .jsonl to edit the header)"
+        ) from None
 
 
 async def replay_file(

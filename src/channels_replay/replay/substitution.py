@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+from channels_replay._json import loads_bounded
 from channels_replay.cassettes import parse_redaction_marker
 from channels_replay.cassettes.model import ClientFrame, ConnectEvent
 from channels_replay.drivers.base import ConnectRequest
@@ -142,7 +143,7 @@ def client_frame(
     text = event.text
     if "redacted" in text and text.startswith("{"):
         try:
-            content = json.loads(text)
+            content = loads_bounded(text)
         except ValueError:
             content = None
         if content is not None:
