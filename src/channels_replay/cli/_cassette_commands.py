@@ -43,7 +43,7 @@ from channels_replay.cassettes.redaction import (
     DEFAULT_QUERY_PARAMS,
     Redactor,
 )
-from channels_replay.cli._group import main
+from channels_replay.cli._group import main, printable
 from channels_replay.signals import SignalKind, SignalNames
 
 __all__ = ["convert", "no_signals_note", "redact", "show"]
@@ -87,12 +87,12 @@ def show(cassette: Path, as_json: bool, conn: str | None, width: int | None) -> 
         lines = _json_lines(reader, conn) if as_json else _timeline(reader, conn)
         try:
             for line in lines:
-                click.echo(line if as_json else _cut(line, width))
+                click.echo(printable(line) if as_json else _cut(printable(line), width))
         except BrokenPipeError:  # `channels-replay show x | head`
             _silence_stdout()
             return
     if not as_json and not reader.complete:
-        click.secho(f"warning: {reader.problem}", err=True, fg="yellow")
+        click.secho(f"warning: {printable(reader.problem or '')}", err=True, fg="yellow")
 
 
 def _timeline(reader: CassetteReader, conn: str | None) -> Iterator[str]:
