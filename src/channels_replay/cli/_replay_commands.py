@@ -14,6 +14,7 @@ import click
 
 from channels_replay.cli._group import EXIT_DIFFERENCES, EXIT_OK, main
 from channels_replay.errors import ConfigurationError, ReplayError
+from channels_replay.replay.run import DEFAULT_CASSETTE_TIMEOUT
 
 if TYPE_CHECKING:
     from channels_replay.replay.runner import ReplayConfig
@@ -98,6 +99,13 @@ def _replay_options(function: F) -> F:
             help="Upper bound (s) of one collection, for an app that stopped answering.",
         ),
         click.option(
+            "--cassette-timeout",
+            type=click.FloatRange(min=0, min_open=True),
+            default=DEFAULT_CASSETTE_TIMEOUT,
+            show_default=True,
+            help="Upper bound (s) of a whole cassette's replay; past it, nothing more is awaited.",
+        ),
+        click.option(
             "--header",
             "headers",
             multiple=True,
@@ -143,6 +151,7 @@ def _replay_setup(function: Callable[..., None]) -> Callable[..., None]:
         ordering: Literal["strict", "any"],
         pace: Literal["fast", "recorded"],
         timeout: float,
+        cassette_timeout: float,
         headers: tuple[str, ...],
         query: tuple[str, ...],
         json_values: tuple[str, ...],
@@ -168,6 +177,7 @@ def _replay_setup(function: Callable[..., None]) -> Callable[..., None]:
             ordering=ordering,
             pace=pace,
             timeout=timeout,
+            cassette_timeout=cassette_timeout,
             headers=headers,
             query=query,
             json=json_values,

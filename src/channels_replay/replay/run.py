@@ -33,6 +33,7 @@ from channels_replay.replay.substitution import Credentials, client_frame, conne
 from channels_replay.signals import SignalNames
 
 __all__ = [
+    "DEFAULT_CASSETTE_TIMEOUT",
     "DEFAULT_GRACE",
     "DEFAULT_SETTLE",
     "DEFAULT_TIMEOUT",
@@ -46,8 +47,10 @@ Pace = Literal["fast", "recorded"]
 DEFAULT_TIMEOUT = 5.0
 DEFAULT_GRACE = 0.25
 DEFAULT_SETTLE = 1.0
+DEFAULT_CASSETTE_TIMEOUT = 300.0
 MAX_PACE_DELAY = 60.0
-"""With `pace="recorded"`, the longest pause between two actions, whatever was recorded."""
+"""With `pace="recorded"`, the longest pause between two actions, whatever was recorded
+(and never longer than `timeout`)."""
 
 
 @dataclass
@@ -61,6 +64,10 @@ class ReplayOptions:
     pace: Pace = "fast"
     timeout: float = DEFAULT_TIMEOUT
     """Upper bound of one collection, for an app that no longer answers as recorded."""
+    cassette_timeout: float = DEFAULT_CASSETTE_TIMEOUT
+    """Upper bound of the whole replay: past it, what is still awaited is given up at once
+    (the remaining steps are performed without waiting, so their events are reported
+    missing)."""
     grace: float = DEFAULT_GRACE
     """Live servers: how long the end of a replay stays quiet before it counts as over."""
     settle: float = DEFAULT_SETTLE
@@ -126,6 +133,8 @@ class _Loop:
         self.settling = True
         """Whether actions wait for the app to be done (in-process, until it never is)."""
         self.notes: list[str] = []
+        self.cassette_deadline = self.started + options.cassette_timeout
+        self.out_of_time = False
         self.failure_steps: list[Step | None] = []
         """For each exception the driver saw the app raise, the step performed before it."""
 
@@ -151,7 +160,9 @@ class _Loop:
             if isinstance(command, Finished):
                 return
             if isinstance(command, Perform):
-                if options.pace == "recorded":
+                if time.monotonic() >= self.cassette_deadline:
+                    self._out_of_time()
+                elif options.pace == "recorded":
                     await self._pace(command.step, first_t)
                 arrived = driver.arrived()
                 if arrived:  # what came before the action belongs before it
@@ -168,7 +179,7 @@ class _Loop:
             assert isinstance(command, Collect)
             now = time.monotonic()
             if deadline is None:
-                deadline = now + options.timeout
+                deadline = min(now + options.timeout, self.cassette_deadline)
             remaining = max(deadline - now, 0.0)
             draining_live = command.drain and not driver.can_tell_done
             wait = min(remaining, options.grace) if draining_live else remaining
@@ -177,6 +188,9 @@ class _Loop:
                 machine.feed(event.conn, self._redacted(event.event), self._now())
             elif isinstance(event, AppDone) or (draining_live and wait < remaining):
                 machine.settle()
+                deadline = None
+            elif deadline >= self.cassette_deadline:
+                machine.give_up(self._out_of_time())
                 deadline = None
             else:
                 machine.give_up(f"nothing came within {options.timeout:g}s")
@@ -225,8 +239,23 @@ class _Loop:
         elif isinstance(action, ClientDisconnect):
             await self.driver.disconnect(action.conn, action.code)
 
+    def _out_of_time(self) -> str:
+        """Past the whole-cassette bound: stop waiting for anything (said once in the notes)."""
+        why = f"the whole replay took longer than {self.options.cassette_timeout:g}s"
+        if not self.out_of_time:
+            self.out_of_time = True
+            self.settling = False
+            step = self.machine.last_performed
+            at = f" after step {step.index + 1}" if step is not None else ""
+            self.notes.append(
+                f"{why} (--cassette-timeout){at}: nothing more was awaited, so what the "
+                "remaining steps expected is reported missing"
+            )
+        return why
+
     async def _pace(self, step: Step, first_t: float) -> None:
-        due = min(step.action.t - first_t, self._now() + MAX_PACE_DELAY)
+        cap = min(MAX_PACE_DELAY, self.options.timeout)
+        due = min(step.action.t - first_t, self._now() + cap)
         delay = due - self._now()
         if delay > 0:
             await asyncio.sleep(delay)

@@ -18,7 +18,7 @@ from channels_replay.errors import CassetteError, ConfigurationError, ReplayErro
 from channels_replay.replay.engine import replay_cassette
 from channels_replay.replay.noise import NoiseRules
 from channels_replay.replay.result import ReplayResult
-from channels_replay.replay.run import DEFAULT_GRACE, ReplayOptions
+from channels_replay.replay.run import DEFAULT_CASSETTE_TIMEOUT, DEFAULT_GRACE, ReplayOptions
 from channels_replay.replay.substitution import Credentials
 
 __all__ = [
@@ -140,6 +140,7 @@ class ReplayConfig:
     ordering: Literal["strict", "any"] = "strict"
     pace: Literal["fast", "recorded"] = "fast"
     timeout: float = 5.0
+    cassette_timeout: float = DEFAULT_CASSETTE_TIMEOUT
     headers: Sequence[str] = ()
     query: Sequence[str] = ()
     json: Sequence[str] = ()
@@ -169,6 +170,7 @@ class ReplayConfig:
             rewrite_path=_chained(_path_rewriter(self.path_map), self.rewrite_path),
             pace=self.pace,
             timeout=self.timeout,
+            cassette_timeout=self.cassette_timeout,
             grace=self.grace,
             redactor=_redactor() if cassette.header.redacted else None,
         )
