@@ -103,3 +103,24 @@ def test_show_prints_no_control_sequence_from_the_cassette(tmp_path: Path) -> No
         assert "\u202e" not in output
         assert "\\u001b[2J" in output
         assert "\\u001b[1mroot\\u202e" in output
+
+
+def test_record_refuses_an_out_path_that_is_a_symlink(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parents[2]
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    link = tmp_path / "session.cassette"
+    link.symlink_to(victim)
+    done = subprocess.run(
+        [sys.executable, "-m", "channels_replay.cli", "record", "--app",
+         "example.asgi:application", "--out", str(link), "--port", "0"],
+        cwd=repo, capture_output=True, text=True, timeout=60,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": f"{repo}:{repo / 'src'}"},
+    )  # fmt: skip
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert f"error: {link}: is a symbolic link" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert victim.read_text() == "precious"

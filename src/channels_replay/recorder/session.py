@@ -53,6 +53,7 @@ from channels_replay.cassettes import (
     redaction_marker,
 )
 from channels_replay.cassettes._construct import make_event
+from channels_replay.errors import RecorderError
 from channels_replay.recorder._files import BatchedFile, CassettePaths
 from channels_replay.recorder._options import check_recording_allowed, resolve_redactor
 from channels_replay.settings import signal_names
@@ -200,7 +201,8 @@ class RecordingSession:
     `target` is a cassette file (`.cassette` or `.msgpack`: the msgpack stream; `.jsonl`:
     JSON Lines) or a directory, where `session-YYYYmmdd-HHMMSS.cassette` is created (with
     `-cN` before the suffix per connection in per-connection mode). Raises RecorderError
-    when Django's DEBUG is False and neither `force` nor `RECORD_FORCE` is set.
+    when Django's DEBUG is False and neither `force` nor `RECORD_FORCE` is set, and when
+    a file `target` is a symbolic link.
     """
 
     def __init__(
@@ -219,6 +221,12 @@ class RecordingSession:
         self.per_connection = per_connection
         self.redactor = resolve_redactor(redactor, redact=redact)
         self._paths = CassettePaths(target)
+        if not self._paths.directory and self.target.is_symlink():
+            raise RecorderError(
+                f"{self.target}: is a symbolic link, and channels-replay does not write a "
+                "cassette through one (it would overwrite what the link points at): remove "
+                "the link or give another path"
+            )
         self.signal_names = signal_names()
         """The signal convention of the recorded app (Django settings, else the defaults)."""
         self._header = CassetteHeader(
