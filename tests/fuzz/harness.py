@@ -31,8 +31,8 @@ COMMANDS: dict[str, Sequence[str]] = {
     "show-json": ("show", "--json", "{path}"),
     "convert": ("convert", "{path}", "{out}"),
     "redact": ("redact", "{path}", "{out}"),
-    "replay": ("replay", "{path}", "--app", "example.asgi:application", "--timeout", "2"),
-    "learn-noise": ("learn-noise", "{path}", *APP[:2], "--runs", "2", "--timeout", "2"),
+    "replay": ("replay", "{path}", "--app", "example.asgi:application", "--timeout", "5"),
+    "learn-noise": ("learn-noise", "{path}", *APP[:2], "--runs", "2", "--timeout", "5"),
 }
 """Every command that reads a cassette, with the arguments it is fuzzed with."""
 

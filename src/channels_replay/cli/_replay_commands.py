@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import os
@@ -182,10 +183,29 @@ def _replay_setup(function: Callable[..., None]) -> Callable[..., None]:
             query=query,
             json=json_values,
             path_map=path_map,
+            on_blocked=_exit_when_blocked,
         )
         function(environment=environment, config=config, **rest)
 
     return _app_options(_replay_options(command))
+
+
+_replaying: list[Path] = []
+"""The cassette being replayed, for the message of `_exit_when_blocked`."""
+
+
+def _exit_when_blocked(message: str) -> None:
+    """The app blocked the event loop past --timeout: report it and end the process.
+
+    Called from the watchdog's thread; the app's code cannot be interrupted, so waiting
+    for it would hold every bound off for as long as it blocks.
+    """
+    where = f"{_replaying[-1]}: " if _replaying else ""
+    with contextlib.suppress(Exception):
+        sys.stdout.flush()
+        click.secho(f"error: {where}{message}; stopping here", err=True, fg="red")
+        sys.stderr.flush()
+    os._exit(EXIT_DIFFERENCES)
 
 
 class _Environment:
@@ -381,6 +401,7 @@ def replay(
             cassettes, label="replaying", file=sys.stderr, hidden=not show_bar
         ) as bar:
             for path in bar:
+                _replaying.append(path)
                 environment.before_cassette()
                 result = async_to_sync(replay_file)(path, app, config)
                 results.append(result)
@@ -435,6 +456,7 @@ def learn_noise(
             f"--runs must be at least 2, not {runs}: noise is what differs between replays"
         )
     check_cassette(cassette)  # bad input is reported before the app is set up
+    _replaying.append(cassette)
     app = environment.load_app()
     environment.set_up()
     try:

@@ -24,6 +24,7 @@ from channels_replay.cassettes.model import (
     ServerFrame,
 )
 from channels_replay.drivers.base import AppDone, Arrival, Driver, ServerEvent
+from channels_replay.replay._watchdog import LoopWatchdog
 from channels_replay.replay.diff import Ordering
 from channels_replay.replay.machine import Collect, Finished, Perform, ReplayMachine
 from channels_replay.replay.noise import NoiseRules
@@ -48,6 +49,9 @@ DEFAULT_TIMEOUT = 5.0
 DEFAULT_GRACE = 0.25
 DEFAULT_SETTLE = 1.0
 DEFAULT_CASSETTE_TIMEOUT = 300.0
+MIN_STALL = 2.0
+"""In-process, the app blocking the event loop for longer than `timeout`, and at least
+this long (a loaded machine may hold a loop back for a moment), fails the replay."""
 MAX_PACE_DELAY = 60.0
 """With `pace="recorded"`, the longest pause between two actions, whatever was recorded
 (and never longer than `timeout`)."""
@@ -76,6 +80,12 @@ class ReplayOptions:
     """The signal convention; None: the cassette's own (else the defaults)."""
     redactor: Redactor | None = None
     """Applied to what the app sends, where the cassette was redacted at record time."""
+    on_blocked: Callable[[str], None] | None = None
+    """In-process: called, from another thread, with what the replay was doing when the app
+    has blocked the event loop for longer than `timeout` (at least `MIN_STALL`; the command
+    line reports it and
+    ends the process: the app's code cannot be interrupted). Either way the result fails
+    with `blocked` once the loop runs again."""
 
 
 async def run_replay(
@@ -91,10 +101,19 @@ async def run_replay(
     machine = ReplayMachine(cassette.events, names)
     loop = _Loop(machine, driver, options)
     started = time.monotonic()
+    watchdog = None
+    if driver.can_tell_done:  # in-process: the app shares this event loop
+        limit = max(options.timeout, MIN_STALL)
+        watchdog = LoopWatchdog(asyncio.get_running_loop(), limit, loop.blocked)
+        watchdog.start()
     try:
         await loop.run()
     finally:
-        await driver.aclose()
+        try:
+            await driver.aclose()
+        finally:
+            if watchdog is not None:
+                watchdog.stop()
     loop.note_failures()
     failures = [
         AppFailure.from_exception(conn, exc, step)
@@ -112,6 +131,7 @@ async def run_replay(
         notes=loop.notes,
         app_errors=[failure.describe() for failure in failures],
         app_failures=failures,
+        blocked=loop.stall,
     )
 
 
@@ -135,6 +155,8 @@ class _Loop:
         self.notes: list[str] = []
         self.cassette_deadline = self.started + options.cassette_timeout
         self.out_of_time = False
+        self.stall: str | None = None
+        """What the app was doing when it blocked the event loop past the timeout."""
         self.failure_steps: list[Step | None] = []
         """For each exception the driver saw the app raise, the step performed before it."""
 
@@ -238,6 +260,18 @@ class _Loop:
             await self.driver.send(action.conn, text, data)
         elif isinstance(action, ClientDisconnect):
             await self.driver.disconnect(action.conn, action.code)
+
+    def blocked(self, seconds: float) -> None:
+        """The watchdog saw the app block the event loop (called from its thread)."""
+        step = self.machine.last_performed
+        at = f"after step {step.index + 1} ({step.describe()})" if step else "before step 1"
+        self.stall = (
+            f"the app blocked the event loop for more than {seconds:.1f}s {at} "
+            "(a blocking call in async code: time.sleep, a synchronous socket or database "
+            "call); the replay gave up on it"
+        )
+        if self.options.on_blocked is not None:
+            self.options.on_blocked(self.stall)
 
     def _out_of_time(self) -> str:
         """Past the whole-cassette bound: stop waiting for anything (said once in the notes)."""

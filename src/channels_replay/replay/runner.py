@@ -150,6 +150,9 @@ class ReplayConfig:
     target: str | None = None
     """A live server (`ws://HOST:PORT`) to replay against instead of the app in-process."""
     grace: float = DEFAULT_GRACE
+    on_blocked: Callable[[str], None] | None = None
+    """In-process: called when the app blocks the event loop past the timeout (see
+    `ReplayOptions.on_blocked`)."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     def options_for(self, cassette: Cassette) -> ReplayOptions:
@@ -172,6 +175,7 @@ class ReplayConfig:
             timeout=self.timeout,
             cassette_timeout=self.cassette_timeout,
             grace=self.grace,
+            on_blocked=self.on_blocked,
             redactor=_redactor() if cassette.header.redacted else None,
         )
 
