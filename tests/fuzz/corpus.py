@@ -80,6 +80,7 @@ def cases() -> Iterator[Case]:
     yield from _both("unknown kind", _with(ACCEPT, kind="hug"), False)
     yield from _both("header nested 100 deep", [{**HEADER, "metadata": json.loads(
         _deep(100))}, *EVENTS, END], False)  # fmt: skip
+    yield from _both("frame nested 127 deep", _with(FRAME, text=_deep(126)), True)
     yield from _both("frame nested 1000 deep", _with(FRAME, text=_deep(1000)), True)
     yield from _both("frame nested 1000 deep with a token", _with(FRAME, text=_deep(
         1000, "token")), True)  # fmt: skip
