@@ -35,6 +35,8 @@ __all__ = [
 ]
 
 B64_SUFFIX = "_b64"
+_SLICE = 1024 * 1024
+"""How much of a line is read at a time."""
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
@@ -191,26 +193,29 @@ class JsonlRecords:
         head = self._buf[self._pos :]
         self._base += len(self._buf)
         self._buf, self._pos = b"", 0
-        limit = MAX_RECORD_BYTES + 1 - len(head)
-        rest = b""
-        if limit > 0 and not self._eof:
-            try:
-                rest = self._stream.readline(limit)
+        parts, length, ended = [head], len(head), False
+        while not self._eof and not ended:
+            if length > MAX_RECORD_BYTES:
+                self.line += 1
+                raise RecordProblem(
+                    f"the line is longer than the {MAX_RECORD_BYTES // (1024 * 1024)} MiB "
+                    "a record may hold: a cassette never writes one"
+                )
+            try:  # in slices, so a line refused for its length is never copied whole
+                part = self._stream.readline(min(_SLICE, MAX_RECORD_BYTES + 1 - length))
             except OSError as exc:
                 raise RecordProblem(f"reading failed: {exc}") from None
-        self._base += len(rest)
-        ended = rest.endswith(b"\n")
-        if not ended and len(rest) >= limit:
-            self.line += 1
-            raise RecordProblem(
-                f"the line is longer than the {MAX_RECORD_BYTES // (1024 * 1024)} MiB "
-                "a record may hold: a cassette never writes one"
-            )
+            if not part:
+                self._eof = True
+                break
+            parts.append(part)
+            length += len(part)
+            self._base += len(part)
+            ended = part.endswith(b"\n")
         if not ended:
-            self._eof = True
             self.size = self._base
-            if not head and not rest:
+            if not length:
                 return None
         self.line += 1
-        text = head + rest
+        text = b"".join(parts)
         return (text[:-1], True) if ended else (text, False)
