@@ -20,7 +20,15 @@ from channels_replay.cassettes import (
 )
 from channels_replay.errors import CassetteError
 from tests.fuzz.harness import judge, run_commands
-from tests.fuzz.mutations import encode, mutate, sample_events
+from tests.fuzz.mutations import (
+    FIELDS,
+    HOSTILE,
+    encode,
+    field_case,
+    mutate,
+    named_records,
+    sample_events,
+)
 
 FORMS = st.sampled_from(["msgpack", "jsonl"])
 SETTINGS = settings(
@@ -139,3 +147,30 @@ def test_replay_and_learn_noise_in_a_real_process(
         path, tmp_path, ["replay", "learn-noise"], in_subprocess=["replay", "learn-noise"]
     )
     assert [outcome.verdict for outcome in outcomes] == ["ok", "ok"], outcomes
+
+
+@SETTINGS
+@given(
+    form=FORMS,
+    index=st.integers(min_value=0, max_value=4),
+    field=st.sampled_from(FIELDS),
+    value=st.sampled_from(HOSTILE),
+)
+def test_a_hostile_field_is_refused_exactly_when_the_format_says_so(
+    tmp_path: Path, form: str, index: int, field: str, value: object
+) -> None:
+    """The oracle (written from the format's description) and the reader agree: no bad
+    value read as good ("0" for an integer, Infinity for a time), no good value refused."""
+    records = named_records(sample_events())
+    case = field_case(records, index, field, value, form)
+    if case is None:  # the form cannot carry the value
+        return
+    data, valid = case
+    path = tmp_path / f"field.{'jsonl' if form == 'jsonl' else 'cassette'}"
+    path.write_bytes(data)
+    outcome = judge("show", ["show", "--json", str(path)], path, valid=valid)
+    assert outcome.verdict == "ok", outcome
+    if valid:
+        event = load_cassette(path).events[index]
+        if type(value) in (int, float, str):
+            assert getattr(event, field) == value
