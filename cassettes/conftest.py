@@ -2,7 +2,8 @@
 
 Every `*.cassette` here is collected by the channels-replay pytest plugin and
 replayed against `example.asgi`'s websocket application. This fixture creates
-the demo users and supplies the credentials that were redacted at record time.
+the demo users and supplies the credentials that were redacted at record time, in
+the mapping form `--credentials` reads from a TOML file (docs/replaying-in-ci.md).
 """
 
 from typing import Any
@@ -16,10 +17,12 @@ from example.management.commands.seed_demo import seed_demo_users
 def replay_config(transactional_db: None) -> dict[str, Any]:
     seed_demo_users()
     return {
-        "headers": [
-            "alice:authorization=Token alice-secret-token",
-            "bob:authorization=Token bob-secret-token",
-            "*:authorization=Token wrong-token",
-        ],
-        "query": ["bob:token=bob-secret-token"],
+        "credentials": {
+            "alice": {"headers": {"authorization": "Token alice-secret-token"}},
+            "bob": {
+                "headers": {"authorization": "Token bob-secret-token"},
+                "query": {"token": "bob-secret-token"},
+            },
+            "*": {"headers": {"authorization": "Token wrong-token"}},
+        }
     }

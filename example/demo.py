@@ -5,7 +5,11 @@ Run from the repository root: `python -m example.demo`. Each scripted session
 consumer) is recorded by `channels-replay record` (uvicorn, real websockets
 clients, a fresh SQLite database); `channels-replay learn-noise` learns the chat's
 timestamps and random ids; `channels-replay replay` replays every cassette
-in-process against the app and prints the report. Nothing to install or start.
+in-process against the app and prints the report. Then the chat cassette is replayed
+once more against a deliberately changed variant of the app (`example/changed.py`:
+chat messages carry "Alice" where they carried "alice"), to show the difference a
+replay reports; that report is also saved beside the cassettes. Exit code 0 when the
+unchanged app replays green and the change is caught. Nothing to install or start.
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ REPLAY_CREDENTIALS = [
     "--header", "*:authorization=Token wrong-token",
 ]  # fmt: skip
 APP = ["--app", "example.asgi:application", "--command", "seed_demo"]
+# The same app with one deliberate change (example/changed.py), which a replay must catch.
+CHANGED = ["--app", "example.changed:application", "--command", "seed_demo"]
 
 
 def free_port() -> int:
@@ -63,6 +69,16 @@ def _cli(*args: str) -> int:
     return subprocess.run(command, cwd=REPO, check=False).returncode
 
 
+def _cli_to(report: Path, *args: str) -> int:
+    """Run the command line, printing its output and saving it into `report` too."""
+    command = [sys.executable, "-m", "channels_replay.cli", *args]
+    done = subprocess.run(command, cwd=REPO, check=False, capture_output=True, text=True)
+    sys.stdout.write(done.stdout)
+    sys.stderr.write(done.stderr)
+    report.write_text(done.stdout, encoding="utf-8")
+    return done.returncode
+
+
 def main() -> None:
     from example.record import record_session
     from example.sessions import SESSIONS
@@ -79,8 +95,19 @@ def main() -> None:
         raise SystemExit("learn-noise failed")
     print("\n4. replaying every cassette against the app:")
     code = _cli("replay", str(out), *APP, *REPLAY_CREDENTIALS)
-    print("demo done" if code == 0 else f"demo: replay exited with {code}")
-    raise SystemExit(code)
+    if code != 0:
+        raise SystemExit(f"demo: replay exited with {code}")
+    print(
+        "\n5. the chat session against a deliberately changed app (example/changed.py: "
+        'chat messages now say "Alice" where they said "alice"):'
+    )
+    report = out / "changed-chat-report.txt"
+    caught = _cli_to(report, "replay", str(out / "chat.cassette"), *CHANGED, *REPLAY_CREDENTIALS)
+    if caught != 1:
+        raise SystemExit(f"demo: the changed app was not caught (replay exited with {caught})")
+    # The HTML report goes here once `replay --html` exists: pass it and print its path.
+    print(f"\nthe report of that replay: {report}")
+    print("demo done: the recorded sessions replay green, and the change is caught")
 
 
 if __name__ == "__main__":

@@ -48,6 +48,11 @@ DEFAULTS: dict[str, Any] = {
     "RECORD_FORCE": False,
     # recording: one cassette per connection instead of one per session
     "RECORD_PER_CONNECTION": False,
+    # recording: dotted path of f(scope) -> str | None naming a connection's user where
+    # scope["user"] does not (e.g. "channels_replay.identity.jwt_user")
+    "IDENTITY": None,
+    # recording: app labels whose rows are dumped beside each cassette when it starts
+    "SNAPSHOT": [],
     # redaction at record time (None: the library's default lists)
     "REDACT": True,
     "REDACT_HEADERS": None,
@@ -55,6 +60,8 @@ DEFAULTS: dict[str, Any] = {
     "REDACT_JSON_KEYS": None,
     # replay: noise rules applied to every cassette
     "NOISE": [],
+    # replay: credentials for redacted values, a mapping or the path of a TOML file
+    "CREDENTIALS": None,
 }
 
 

@@ -21,11 +21,11 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.foreign.scenarios import SCENARIOS, Frames, RaceLost, Scenario
+from tests.foreign.scenarios import RECORD_OPTIONS, SCENARIOS, Frames, RaceLost, Scenario
 from tests.servers import HOST, running_server
 
 REPO = Path(__file__).resolve().parents[2]
@@ -97,7 +97,7 @@ def copy_database(template: Path, path: Path) -> Path:
     return path
 
 
-def record_argv(out: Path) -> Callable[[int], list[str]]:
+def record_argv(out: Path, extra: Sequence[str] = ()) -> Callable[[int], list[str]]:
     """The record command for a port (see tests/servers.running_server)."""
 
     def argv(port: int) -> list[str]:
@@ -114,6 +114,7 @@ def record_argv(out: Path) -> Callable[[int], list[str]]:
             HOST,
             "--port",
             str(port),
+            *extra,
         ]
 
     return argv
@@ -140,7 +141,7 @@ def record(scenario: Scenario, out: Path, *, database: Path) -> Recording:
     out.parent.mkdir(parents=True, exist_ok=True)
     try:
         with running_server(
-            record_argv(out),
+            record_argv(out, RECORD_OPTIONS.get(scenario.__name__, ())),
             env=project_env(database),
             cwd=REPO,
             ready_timeout=READY_TIMEOUT,

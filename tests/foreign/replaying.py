@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.foreign.project.users import USERS
 from tests.foreign.recording import APP, REPO, SETTINGS, project_env
 
 DEFAULT_TIMEOUT = 1.5
@@ -32,13 +31,8 @@ DEFAULT_TIMEOUT = 1.5
 PROCESS_TIMEOUT = 100.0
 
 
-def credential_options() -> list[str]:
-    """What was redacted at record time, per user: the token as header and as query."""
-    options: list[str] = []
-    for user, token in USERS.items():
-        options += ["--header", f"{user}:authorization=Token {token}"]
-        options += ["--query", f"{user}:token={token}"]
-    return options
+CREDENTIALS = Path(__file__).with_name("replay.toml")
+"""What was redacted at record time, per user, minted in the replay's database."""
 
 
 def replay_argv(
@@ -59,7 +53,8 @@ def replay_argv(
         "make_foreign_users",
         "--timeout",
         str(timeout),
-        *credential_options(),
+        "--credentials",
+        str(CREDENTIALS),
         *extra,
     ]
 

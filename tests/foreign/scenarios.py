@@ -18,9 +18,9 @@ from collections.abc import Awaitable, Callable, Collection
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from tests.foreign.project.users import ALICE_TOKEN, BOB_TOKEN
+from tests.foreign.project.users import ALICE_TOKEN, BOB_TOKEN, NOTES, PASSWORDS
 
 CLIENT_TIMEOUT = 5.0
 RACE_GRACE = 1.0
@@ -255,6 +255,80 @@ async def plain_echo(base: str) -> Frames:
     return {"anonymous": frames}
 
 
+# -- scenarios of apps that authenticate by cookie -----------------------------------------
+
+
+def _login(base: str, kind: str, user: str) -> str:
+    """POST the login form as a browser does; the Cookie header its response sets."""
+    from http.cookies import SimpleCookie
+    from urllib.parse import urlencode
+    from urllib.request import Request, urlopen
+
+    body = urlencode({"username": user, "password": PASSWORDS[user]}).encode()
+    url = f"http{base.removeprefix('ws')}/login/{kind}/"
+    with urlopen(Request(url, data=body, method="POST"), timeout=CLIENT_TIMEOUT) as response:
+        cookie: SimpleCookie = SimpleCookie()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            cookie.load(header)
+    return "; ".join(f"{name}={morsel.value}" for name, morsel in cookie.items())
+
+
+async def open_with_cookie(url: str, cookie: str) -> ClientConnection:
+    return await connect(
+        url,
+        additional_headers={"cookie": cookie},
+        open_timeout=CLIENT_TIMEOUT,
+        close_timeout=CLIENT_TIMEOUT,
+    )
+
+
+async def chanx_notes_jwt(base: str) -> Frames:
+    """alice and bob log in for a JWT cookie (the chanx consumer authenticates inside,
+    so scope["user"] stays anonymous) and list their notes, with ids from the database."""
+    frames: Frames = {}
+    for user in ("alice", "bob"):
+        cookie = await asyncio.to_thread(_login, base, "jwt", user)
+        ws = await open_with_cookie(f"{base}/ws/chanx/notes/", cookie)
+        try:
+            (auth,) = await receive_count(ws, 1)
+            assert_authenticated(auth)
+            await send(ws, {"action": "list_notes"})
+            got = await receive_until(ws, "complete")
+            notes = got[0]["payload"]
+            assert notes["user"] == user, got
+            assert len(notes["notes"]) == len(NOTES[user]), got
+            frames[user] = [auth, *got]
+        finally:
+            await ws.close()
+    return frames
+
+
+async def plain_notes_session(base: str) -> Frames:
+    """bob logs in to a Django session, lists his notes and adds one (its new id); an
+    anonymous client is refused."""
+    cookie = await asyncio.to_thread(_login, base, "session", "bob")
+    ws = await open_with_cookie(f"{base}/ws/plain/notes/", cookie)
+    frames: list[Any] = []
+    try:
+        await send(ws, {"type": "list"})
+        frames += await receive_count(ws, 1)
+        assert [n["text"] for n in frames[0]["payload"]["notes"]] == list(NOTES["bob"]), frames
+        await send(ws, {"type": "add", "text": "new note"})
+        frames += await receive_count(ws, 1)
+        assert frames[1]["type"] == "added", frames
+    finally:
+        await ws.close()
+    status = None
+    try:
+        refused = await open_ws(f"{base}/ws/plain/notes/")
+    except InvalidStatus as exc:
+        status = exc.response.status_code
+    else:
+        await refused.close()
+    assert status == 403, f"an anonymous client got {status} from /ws/plain/notes/, not 403"
+    return {"bob": frames}
+
+
 SCENARIOS: dict[str, Scenario] = {
     "chanx_echo": chanx_echo,
     "chanx_room_race": chanx_room_race,
@@ -262,8 +336,18 @@ SCENARIOS: dict[str, Scenario] = {
     "chanx_slow": chanx_slow,
     "plain_room": plain_room,
     "plain_echo": plain_echo,
+    "chanx_notes_jwt": chanx_notes_jwt,
+    "plain_notes_session": plain_notes_session,
 }
 """Every scenario by name (the name is also its cassette's stem)."""
 
 RACES = ("chanx_room_race", "plain_room")
 """The scenarios whose clients connect concurrently."""
+
+SNAPSHOT = ("--snapshot", "auth", "--snapshot", "foreign_project")
+RECORD_OPTIONS: dict[str, tuple[str, ...]] = {
+    "chanx_notes_jwt": ("--identity", "channels_replay.identity.jwt_user", *SNAPSHOT),
+    "plain_notes_session": SNAPSHOT,
+}
+"""Options of `record` beyond the defaults, by scenario: the cookie apps' users and notes
+travel with their cassettes, and the JWT app's users come from the identity hook."""

@@ -82,7 +82,8 @@ def wait_for_cassette(
 
     deadline = time.monotonic() + timeout
     while True:
-        files = sorted(directory_or_file.iterdir()) if directory_or_file.is_dir() else []
+        is_dir = directory_or_file.is_dir()
+        files = sorted(directory_or_file.glob("*.cassette")) if is_dir else []
         path = files[0] if files else directory_or_file
         try:
             if path.is_file() and done(load_cassette(path)):

@@ -12,6 +12,9 @@ from example.settings import INSTALLED_APPS
 
 INSTALLED_APPS = ["daphne", *INSTALLED_APPS, "channels_replay"]
 
-CHANNELS_REPLAY = {"RECORD": os.environ["CHANNELS_REPLAY_TEST_RECORD"]}
+CHANNELS_REPLAY = {
+    "RECORD": os.environ["CHANNELS_REPLAY_TEST_RECORD"],
+    "SNAPSHOT": ["auth", "example"],
+}
 
 DEBUG = os.environ.get("CHANNELS_REPLAY_TEST_DEBUG", "1") == "1"

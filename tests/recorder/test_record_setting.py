@@ -9,6 +9,7 @@ with the user's identity (the recorder went in below the token middleware).
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -19,6 +20,7 @@ import pytest
 
 from channels_replay.cassettes import ConnectEvent, load_cassette
 from channels_replay.recorder import install_settings_hook
+from channels_replay.snapshots import header_snapshot
 from tests.recorder.conftest import ServerFactory
 from tests.recorder.helpers import (
     ALICE_TOKEN,
@@ -84,9 +86,16 @@ async def test_the_record_setting_records_under_every_server(
         await asyncio.to_thread(server.stop)
     output = server.output()
 
-    (cassette_file,) = target.iterdir()
+    (cassette_file,) = target.glob("*.cassette")
     assert cassette_file.name.startswith("session-"), output
     cassette = load_cassette(cassette_file)
+    snapshot = header_snapshot(cassette_file, load_cassette(cassette_file).header)
+    assert snapshot is not None, output
+    assert snapshot.is_file(), output
+    rows = {row["model"] for row in json.loads(snapshot.read_text())}
+    assert "auth.user" in rows, rows
+    assert "example.accesstoken" not in rows, "token rows are credentials: never in a snapshot"
+    assert ALICE_TOKEN.encode() not in snapshot.read_bytes()
     assert cassette.complete, f"{cassette.problem}\n{output}"
     assert cassette.header.app == "example.asgi.application"
     connect = cassette.events[0]
@@ -154,7 +163,7 @@ async def test_a_browser_close_without_a_code_is_recorded_and_never_breaks_the_a
 
     assert "Exception inside application" not in output, output
     assert "Traceback" not in output, output
-    (cassette_file,) = target.iterdir()
+    (cassette_file,) = target.glob("*.cassette")
     cassette = load_cassette(cassette_file)
     assert cassette.complete, f"{cassette.problem}\n{output}"
     disconnects = [e for e in cassette.events if e.kind == "client_disconnect"]

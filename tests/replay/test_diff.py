@@ -503,3 +503,12 @@ def test_repeated_identical_frames_are_not_reported_as_moved() -> None:
         'extra frame #1501 {"action":"tick","ts":1501}',
         'changed action: expected "y", got "w" [frame #1501, got #1502 y]',
     ]
+
+
+def test_a_refused_handshake_is_shown_with_its_http_status() -> None:
+    from channels_replay.cassettes import ServerClose
+    from channels_replay.replay._values import render
+
+    refused = ServerClose(seq=1, conn="c1", t=0.0, code=1006, status=403)
+    assert render(refused) == "<handshake refused: HTTP 403>"
+    assert render(ServerClose(seq=1, conn="c1", t=0.0, code=1000)) == "<close 1000>"

@@ -45,7 +45,15 @@ def _run(project: pytest.Pytester, app: str, *args: str) -> pytest.RunResult:
 
 def test_cassette_files_are_collected_and_pass(project: pytest.Pytester) -> None:
     result = _run(project, DEFAULT_APP, "-v")
-    result.stdout.fnmatch_lines(["*echo.cassette::echo.cassette PASSED*", "*2 passed*"])
+    result.stdout.fnmatch_lines(
+        [
+            "echo.cassette::echo PASSED*",
+            "plain.cassette::plain PASSED*",
+            "*- channels-replay cassettes -*",
+            "2 replayed, 0 failed, 0 updated",
+            "*2 passed*",
+        ]
+    )
 
 
 def test_a_failure_shows_the_diff_in_pytests_report(project: pytest.Pytester) -> None:
@@ -58,12 +66,29 @@ def test_a_failure_shows_the_diff_in_pytests_report(project: pytest.Pytester) ->
             '*changed payload.hello: expected "world", got "WORLD"*',
         ]
     )
-    assert "Traceback" not in result.stdout.str()
+    output = result.stdout.str()
+    assert "Traceback" not in output
+    assert output.count("step 2: c1 sends") == 1  # the report once, not again as a context
+    assert "During handling" not in output
+    assert "channels_replay" not in output  # no library frame, no library path
+    result.stdout.fnmatch_lines(
+        [
+            "*_ echo _*",
+            "*- channels-replay cassettes -*",
+            "2 replayed, 1 failed, 0 updated",
+            "failed echo.cassette::echo",
+            "FAILED echo.cassette::echo - *FAIL echo.cassette: 1 difference(s)*",
+        ]
+    )
 
 
 def test_update_cassettes_rewrites_them_from_the_current_app(project: pytest.Pytester) -> None:
     before = (project.path / "echo.cassette").read_bytes()
-    _run(project, CHANGED_APP, "--update-cassettes").assert_outcomes(passed=2)
+    updated = _run(project, CHANGED_APP, "--update-cassettes")
+    updated.assert_outcomes(passed=2)
+    updated.stdout.fnmatch_lines(
+        ["2 replayed, 0 failed, 1 updated", "updated echo.cassette: 1 frame changed"]
+    )
     assert (project.path / "echo.cassette").read_bytes() != before
     _run(project, CHANGED_APP).assert_outcomes(passed=2)
     _run(project, DEFAULT_APP).assert_outcomes(passed=1, failed=1)
@@ -71,7 +96,9 @@ def test_update_cassettes_rewrites_them_from_the_current_app(project: pytest.Pyt
 
 def test_new_episodes_accepts_new_frames_but_not_changed_ones(project: pytest.Pytester) -> None:
     extra = "from tests.replay.regressions import EXTRA_MESSAGE\n    return EXTRA_MESSAGE"
-    _run(project, extra, "--record-mode=new_episodes").assert_outcomes(passed=2)
+    accepted = _run(project, extra, "--record-mode=new_episodes")
+    accepted.assert_outcomes(passed=2)
+    accepted.stdout.fnmatch_lines(["updated echo.cassette: 1 frame added"])
     _run(project, extra).assert_outcomes(passed=2)
     _run(project, CHANGED_APP, "--record-mode=new_episodes").assert_outcomes(passed=1, failed=1)
     _run(project, CHANGED_APP, "--record-mode=none").assert_outcomes(passed=1, failed=1)
@@ -108,3 +135,14 @@ def replay_app():
     result = project.runpytest_subprocess("-p", "no:cacheprovider", "echo.cassette")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*RuntimeError: the replay_app fixture was used*"])
+
+
+def test_replay_html_writes_one_report_of_every_cassette(project: pytest.Pytester) -> None:
+    result = _run(project, CHANGED_APP, "--replay-html", "report.html")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*channels-replay: HTML report of 2 cassette(s): report.html*"])
+    page = (project.path / "report.html").read_text(encoding="utf-8")
+    assert "FAIL: 1 of 2 cassette(s) differ" in page
+    assert "PASS plain.cassette" in page
+    assert "FAIL echo.cassette: 1 difference(s) in 1 of 4 steps" in page
+    assert "<code>payload.hello</code>" in page

@@ -1,7 +1,7 @@
 """The committed cassettes against the example app: green, every time; each regression caught."""
 
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from channels_replay.cassettes import load_cassette, save_cassette
 from channels_replay.replay import ReplayResult
@@ -69,6 +69,18 @@ class RegressionTests(ExampleReplay):
         kinds = [(d.kind, d.frame_action) for _, d in result.failed_steps[0].differences]
         assert kinds == [("extra", "notice")]
 
+    def test_changes_are_counted_by_frame(self) -> None:
+        # a renamed key is a missing and an extra key in each of the 4 chat messages
+        renamed = self.replay_against(regressions.RENAMED_KEY, "chat")
+        assert renamed.changes() == "4 frames changed"
+        assert self.replay_against(regressions.CHANGED_VALUE, "echo").changes() == (
+            "1 frame changed"
+        )
+        assert self.replay_against(regressions.EXTRA_MESSAGE, "echo").changes() == ("1 frame added")
+        assert self.replay_against(regressions.MISSING_MESSAGE, "echo").changes() == (
+            "1 frame missing"
+        )
+
     def test_swapped_order(self) -> None:
         result = self.replay_against(regressions.SWAPPED_ORDER, "validation_error")
         differences = [d for step in result.failed_steps for _, d in step.differences]
@@ -99,3 +111,33 @@ class RegressionTests(ExampleReplay):
         assert "changed payload.id" in report
         assert "changed payload.ts" in report
         assert self.replay(CASSETTES / "chat.cassette").ok
+
+
+SEEN_IDENTITIES: list[str | None] = []
+
+
+def demo_token(identity: str | None) -> str:
+    """The Authorization value for a recorded user; None is an anonymous connection."""
+    SEEN_IDENTITIES.append(identity)
+    return f"Token {DEMO_USERS.get(identity or '', 'wrong-token')}"
+
+
+class CredentialsMappingTests(ReplayTestCase):
+    """The same cassettes with the credentials mapping instead of the hooks."""
+
+    replay_credentials: ClassVar[dict[str, Any]] = {
+        "*": {"headers": {"authorization": demo_token}},
+        "bob": {"query": {"token": DEMO_USERS["bob"]}},
+    }
+
+    def setUp(self) -> None:
+        super().setUp()
+        seed_demo_users()
+        SEEN_IDENTITIES.clear()
+
+    def test_every_committed_cassette_replays_green_with_the_mapping(self) -> None:
+        for path in sorted(CASSETTES.glob("*.cassette")):
+            result = self.replay(path)
+            assert result.ok, render_text(result)
+        assert "alice" in SEEN_IDENTITIES
+        assert None in SEEN_IDENTITIES, "an anonymous connection's callable gets None"

@@ -9,7 +9,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from example.demo import APP
+from example.demo import APP, CHANGED
 from example.demo import REPLAY_CREDENTIALS as CREDENTIALS
 
 REPO = Path(__file__).resolve().parents[2]
@@ -50,6 +50,29 @@ def test_a_difference_exits_1_and_json_says_where(tmp_path: Path) -> None:
         for difference in connection["differences"]
     }
     assert paths == {"payload.text"}
+
+
+def test_json_is_all_stdout_holds_when_the_app_prints_and_logs_there() -> None:
+    app = ["--app", "tests.replay.stdout_app:application", "--command", "seed_demo"]
+    done = channels_replay("replay", "cassettes/echo.cassette", *app, "--json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)  # the whole of stdout is the document
+    assert report["ok"] is True
+    assert "stdout_app imported" in done.stderr  # the app's output went to stderr
+    assert "received {'action': 'echo'" in done.stderr
+    assert "handling echo" in done.stderr
+    assert "event=received action=echo" in done.stderr
+    text = channels_replay("replay", "cassettes/echo.cassette", *app)
+    assert "handling echo" in text.stdout  # without --json, stdout is the app's as usual
+
+
+def test_the_demos_changed_app_is_caught_with_the_changed_field() -> None:
+    done = channels_replay("replay", "cassettes/chat.cassette", *CHANGED, *CREDENTIALS)
+    assert done.returncode == 1, done.stderr
+    assert 'changed payload.user: expected "alice", got "Alice" [frame #1 chat_message]' in (
+        done.stdout
+    )
+    assert "FAIL chat.cassette: 4 difference(s) in 2 of 6 steps" in done.stdout
 
 
 def test_a_missing_credential_is_one_clear_line_and_exit_2() -> None:
@@ -123,7 +146,8 @@ def test_update_rewrites_a_cassette_from_the_current_app(tmp_path: Path) -> None
     done = channels_replay("replay", str(copy), *APP, "--update")
 
     assert done.returncode == 0
-    assert f"updated {copy}" in done.stdout
+    assert f"updated {copy} from the current app: 1 frame changed" in done.stdout
+    assert "updated 1 of 1 cassette(s)" in done.stdout
     assert channels_replay("replay", str(copy), *APP).returncode == 0
 
 

@@ -11,6 +11,7 @@ from channels_replay.replay.substitution import (
     Credentials,
     client_frame,
     connect_request,
+    redacted_names,
 )
 
 ALICE_CONNECT = ConnectEvent(
@@ -159,3 +160,94 @@ def test_a_connection_id_addresses_one_connection_before_its_identity() -> None:
     assert dict(connect_request(ALICE_CONNECT, credentials).headers)["authorization"] == (
         "Token any"
     )
+
+
+# -- the mapping form, cookies, callables ------------------------------------------------
+
+ANONYMOUS_CONNECT = ALICE_CONNECT.model_copy(
+    update={
+        "conn": "c2",
+        "user": None,
+        "query_string": "",
+        "headers": [("cookie", "<redacted:header:cookie>")],
+    }
+)
+
+
+def test_the_mapping_form_gives_headers_query_json_and_cookies_by_identity() -> None:
+    credentials = Credentials.from_mapping(
+        {
+            "alice": {"headers": {"Authorization": "Token a1"}, "query": {"token": "t1"}},
+            "*": {"cookies": {"csrftoken": "c0"}, "json": {"password": "p0"}},
+            "c2": {"cookies": {"sessionid": "s2"}},
+        }
+    )
+
+    assert connect_request(ALICE_CONNECT, credentials).query_string == "room=1&token=t1"
+    assert connect_request(ALICE_CONNECT, credentials).headers[0] == ("authorization", "Token a1")
+    assert connect_request(ANONYMOUS_CONNECT, credentials).headers == (
+        ("cookie", "csrftoken=c0; sessionid=s2"),
+    )
+    assert credentials.named() == {"alice", "*", "c2"}
+
+
+@pytest.mark.parametrize(
+    ("mapping", "says"),
+    [
+        ({"alice": "Token a1"}, "identity 'alice' must map to sections"),
+        ({"alice": {"header": {"a": "b"}}}, "has 'header': give sections headers, cookies"),
+        ({"alice": {"headers": "Token"}}, "has 'headers'"),
+        (["alice"], "expected a mapping of identities"),
+    ],
+)
+def test_a_bad_mapping_says_what_is_wrong(mapping: object, says: str) -> None:
+    with pytest.raises(ConfigurationError, match=says):
+        Credentials.from_mapping(mapping, "replay.toml")  # type: ignore[arg-type]
+
+
+def test_a_callable_is_called_with_the_identity_and_none_for_an_anonymous_connection() -> None:
+    seen: list[str | None] = []
+
+    def mint(identity: str | None) -> str:
+        seen.append(identity)
+        return f"key-of-{identity}"
+
+    credentials = Credentials.from_mapping({"*": {"cookies": {"sessionid": mint}}})
+    alice = ANONYMOUS_CONNECT.model_copy(update={"conn": "c1", "user": "alice"})
+    events = [alice, ANONYMOUS_CONNECT]
+    needs = redacted_names(events)
+    resolved = credentials.resolved({"c1": "alice", "c2": None}, needs)
+
+    assert seen == ["alice", None]
+    assert connect_request(alice, resolved).headers == (("cookie", "sessionid=key-of-alice"),)
+    assert connect_request(ANONYMOUS_CONNECT, resolved).headers == (
+        ("cookie", "sessionid=key-of-None"),
+    )
+    assert seen == ["alice", None], "resolved values are not minted again"
+
+
+def test_only_what_a_connection_needs_is_minted_and_a_failure_names_it() -> None:
+    def refuse(identity: str | None) -> str:
+        raise ReplayError("the connection is anonymous")
+
+    credentials = Credentials.from_mapping(
+        {"*": {"cookies": {"sessionid": refuse}, "json": {"password": refuse}}}
+    )
+    plain = ALICE_CONNECT.model_copy(update={"headers": [], "query_string": ""})
+    assert credentials.resolved({"c1": "alice"}, redacted_names([plain])) is not credentials
+
+    with pytest.raises(ReplayError, match=r"connection c2 \(anonymous\): the header 'cookie'"):
+        credentials.resolved({"c2": None}, redacted_names([ANONYMOUS_CONNECT]))
+
+
+def test_redacted_names_finds_every_marker_a_client_sends() -> None:
+    frame = ClientFrame(
+        seq=1,
+        conn="c1",
+        t=0.1,
+        text=json.dumps({"auth": {"password": "<redacted:json:password>"}}),
+    )
+
+    assert redacted_names([ALICE_CONNECT, frame]) == {
+        "c1": {("header", "authorization"), ("query", "token"), ("json", "password")}
+    }

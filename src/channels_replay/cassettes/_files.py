@@ -96,19 +96,26 @@ def save_cassette(
 
 def convert_cassette(
     source: str | os.PathLike[str],
-    target: str | os.PathLike[str],
+    target: str | os.PathLike[str] | BinaryIO,
     *,
     form: CassetteForm | None = None,
 ) -> int:
     """Copy a cassette into the other form (or the one given), streaming; the event count.
 
     The form written is `form`, else the target's extension (`.jsonl` or the msgpack
-    stream). A cut source gives a target whose end record says what was cut.
+    stream); a binary stream target (stdout, for `git diff`) is written as it goes, in
+    `form` (default msgpack). A cut source gives a target whose end record says what
+    was cut.
     """
+    if isinstance(target, str | os.PathLike):
+        into: contextlib.AbstractContextManager[Path | BinaryIO] = _replacing(target)
+        form = form or form_for_path(target)
+    else:
+        into = contextlib.nullcontext(target)
     with (
         open_cassette(source) as reader,
-        _replacing(target) as temporary,
-        CassetteWriter(temporary, reader.header, form=form or form_for_path(target)) as writer,
+        into as written,
+        CassetteWriter(written, reader.header, form=form) as writer,
     ):
         for event in reader:
             writer.write(event)

@@ -13,46 +13,25 @@ import sys
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 
-from channels_replay._json import loads_bounded
-from channels_replay.cassettes import (
-    CassetteForm,
-    CassetteHeader,
-    CassetteReader,
-    ClientDisconnect,
-    ClientFrame,
-    ConnectEvent,
-    Event,
-    ServerClose,
-    ServerFrame,
-    convert_cassette,
-    detect_form,
-    event_to_record,
-    form_for_path,
-    header_to_record,
-    json_line,
-    open_cassette,
-    redact_cassette_file,
-)
-from channels_replay.cassettes.redaction import (
-    DEFAULT_HEADERS,
-    DEFAULT_JSON_KEYS,
-    DEFAULT_QUERY_PARAMS,
-    Redactor,
-)
 from channels_replay.cli._group import main, printable
+from channels_replay.errors import ConfigurationError
 from channels_replay.signals import SignalKind, SignalNames
+
+if TYPE_CHECKING:
+    from channels_replay.cassettes import CassetteForm, CassetteHeader, CassetteReader, Event
 
 __all__ = ["convert", "no_signals_note", "redact", "show"]
 
 _EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 _NEW_FILE = click.Path(dir_okay=False, writable=True, path_type=Path)
 _FORM = click.Choice(["msgpack", "jsonl"])
-_CLIENT_TO_SERVER = (ConnectEvent, ClientFrame, ClientDisconnect)
 _SIGNAL_KINDS: tuple[SignalKind, ...] = ("authentication", "complete", "group_complete")
+# The cassette model (pydantic) and the codecs are imported by the commands that use them,
+# so that `channels-replay --help` starts fast.
 
 
 def no_signals_note(what: str = "the cassette holds") -> str:
@@ -73,14 +52,44 @@ def no_signals_note(what: str = "the cassette holds") -> str:
     default=None,
     help="Cut lines to this many characters (default: the terminal's width; 0: never).",
 )
-def show(cassette: Path, as_json: bool, conn: str | None, width: int | None) -> None:
+@click.option(
+    "--html",
+    "html_file",
+    type=_NEW_FILE,
+    help="Write the recording as a sequence diagram to this self-contained HTML file.",
+)
+def show(
+    cassette: Path,
+    as_json: bool,
+    conn: str | None,
+    width: int | None,
+    html_file: Path | None = None,
+) -> None:
     """Print a cassette as a timeline, one line per event.
 
     Columns: seq, time offset, connection, direction (-> client to server, <- server to
     client), kind, and what was sent (a JSON frame's action and payload). The header
     says which signal convention the cassette was recorded with; the end, each
-    connection's user and how many signals the cassette holds.
+    connection's user and how many signals the cassette holds. With --html, the
+    recording is drawn as the replay's HTML report draws it instead.
     """
+    if html_file is not None:
+        from channels_replay.cassettes import load_cassette
+        from channels_replay.cassettes.identities import with_identities
+        from channels_replay.reports.html import render_cassette_html
+
+        page = render_cassette_html(with_identities(load_cassette(cassette)), cassette.name)
+        try:
+            html_file.write_text(page, encoding="utf-8")
+        except OSError as exc:
+            raise ConfigurationError(
+                f"--html {html_file}: cannot write it ({exc.strerror}); "
+                "give a path in a writable directory"
+            ) from exc
+        click.echo(f"HTML: {html_file}")
+        return
+    from channels_replay.cassettes import open_cassette
+
     if width is None:
         width = shutil.get_terminal_size((120, 24)).columns
     with open_cassette(cassette) as reader:
@@ -96,11 +105,15 @@ def show(cassette: Path, as_json: bool, conn: str | None, width: int | None) -> 
 
 
 def _timeline(reader: CassetteReader, conn: str | None) -> Iterator[str]:
+    from channels_replay.cassettes import ConnectEvent, ServerFrame
+    from channels_replay.cassettes.identities import identity_in_frame
+
     yield from _header_lines(reader, reader.header)
     yield f"{'seq':>6}  {'t':>9}  {'conn':<8} dir  {'kind':<17} detail"
     names = reader.header.signal_names()
     shown = 0
     connections: dict[str, str | None] = {}  # conn -> the user of its connect event
+    named: set[str] = set()  # connections whose user only their authentication frame names
     signals: Counter[SignalKind] = Counter()
     for event in reader:
         if isinstance(event, ConnectEvent):
@@ -110,6 +123,9 @@ def _timeline(reader: CassetteReader, conn: str | None) -> Iterator[str]:
         kind = names.kind_of(event.text) if isinstance(event, ServerFrame) else None
         if kind is not None:
             signals[kind] += 1
+            if kind == "authentication" and connections[event.conn] is None:
+                connections[event.conn] = identity_in_frame(cast(ServerFrame, event).text, names)
+                named.update([event.conn] if connections[event.conn] else [])
         if conn is not None and event.conn != conn:
             continue
         shown += 1
@@ -120,7 +136,10 @@ def _timeline(reader: CassetteReader, conn: str | None) -> Iterator[str]:
         known = ", ".join(connections) or "none"
         yield f"no events of connection {conn!r} (connections: {known})"
     if connections:
-        users = (f"{name} {user or '(no user)'}" for name, user in connections.items())
+        users = (
+            f"{name} {user or '(no user)'}{' (from its authentication frame)' * (name in named)}"
+            for name, user in connections.items()
+        )
         yield f"users: {', '.join(users)}"
     if signals:
         held = ", ".join(f"{kind} {signals[kind]}" for kind in _SIGNAL_KINDS)
@@ -146,6 +165,8 @@ def _convention(header: CassetteHeader) -> str:
 
 
 def _header_lines(reader: CassetteReader, header: CassetteHeader) -> Iterator[str]:
+    from channels_replay.snapshots import header_snapshot
+
     created = header.created_at.strftime("%Y-%m-%d %H:%M:%S %Z").strip()
     by = f" by channels-replay {header.library_version}" if header.library_version else ""
     version = f"format version {reader.source_version}"
@@ -160,16 +181,30 @@ def _header_lines(reader: CassetteReader, header: CassetteHeader) -> Iterator[st
         details.append(f"{len(header.noise)} noise rule(s)")
     yield ", ".join(detail for detail in details if detail)
     yield _convention(header)
+    snapshot = header_snapshot(reader.name, header)
+    if snapshot is not None:
+        state = "beside it" if snapshot.is_file() else "MISSING: replay will fail"
+        yield f"database snapshot: {snapshot.name} ({state})"
 
 
 def _event_line(event: Event, action_key: str) -> str:
-    arrow = "->" if isinstance(event, _CLIENT_TO_SERVER) else "<-"
+    from channels_replay.cassettes import ClientDisconnect, ClientFrame, ConnectEvent
+
+    arrow = "->" if isinstance(event, ConnectEvent | ClientFrame | ClientDisconnect) else "<-"
     conn = event.conn if len(event.conn) <= 8 else event.conn[:7] + "~"
     line = f"{event.seq:>6}  {event.t:>8.3f}s  {conn:<8} {arrow}   {event.kind:<17} "
     return (line + _detail(event, action_key)).rstrip()
 
 
 def _detail(event: Event, action_key: str) -> str:
+    from channels_replay.cassettes import (
+        ClientDisconnect,
+        ClientFrame,
+        ConnectEvent,
+        ServerClose,
+        ServerFrame,
+    )
+
     if isinstance(event, ClientFrame | ServerFrame):
         if event.data is not None:
             return f"{len(event.data)} bytes {event.data[:16].hex(' ')}"
@@ -188,6 +223,8 @@ def _detail(event: Event, action_key: str) -> str:
 
 
 def _describe_text(text: str, action_key: str) -> str:
+    from channels_replay._json import loads_bounded
+
     try:
         document = loads_bounded(text)
     except ValueError:  # not JSON, or nested too deep to render
@@ -211,6 +248,8 @@ def _cut(line: str, width: int) -> str:
 
 
 def _json_lines(reader: CassetteReader, conn: str | None) -> Iterator[str]:
+    from channels_replay.cassettes import event_to_record, header_to_record, json_line
+
     yield json_line(header_to_record(reader.header))
     shown = 0
     for event in reader:
@@ -234,14 +273,28 @@ def _silence_stdout() -> None:
 
 @main.command()
 @click.argument("source", type=_EXISTING_FILE)
-@click.argument("target", type=_NEW_FILE)
+@click.argument("target", type=_NEW_FILE, required=False)
 @click.option("--form", type=_FORM, help="The form to write (default: from TARGET's extension).")
-def convert(source: Path, target: Path, form: str | None) -> None:
+@click.option(
+    "--stdout", "to_stdout", is_flag=True, help="Print the cassette as JSON Lines instead."
+)
+def convert(source: Path, target: Path | None, form: str | None, to_stdout: bool) -> None:
     """Convert a cassette between msgpack and JSON Lines (.jsonl).
 
     The form of SOURCE is read from its content; TARGET's form is --form, else its
-    extension (.jsonl for JSON Lines, anything else the msgpack stream).
+    extension (.jsonl for JSON Lines, anything else the msgpack stream). With --stdout
+    and no TARGET, the cassette is printed as JSON Lines (what `git diff` shows of a
+    cassette after `channels-replay git-setup`).
     """
+    from channels_replay.cassettes import convert_cassette, detect_form, form_for_path
+
+    if to_stdout:
+        if target is not None or form == "msgpack":
+            raise click.UsageError("--stdout prints JSON Lines: give no TARGET and no --form")
+        convert_cassette(source, sys.stdout.buffer, form="jsonl")
+        return
+    if target is None:
+        raise click.UsageError("give a TARGET file, or --stdout to print JSON Lines")
     source_form = detect_form(source)
     target_form = cast("CassetteForm", form) if form else form_for_path(target)
     count = convert_cassette(source, target, form=target_form)
@@ -269,6 +322,14 @@ def redact(
     renamed into place). Redacts the default headers, query parameters and JSON keys
     (see docs/cassette-format.md) and any given with the options.
     """
+    from channels_replay.cassettes import redact_cassette_file
+    from channels_replay.cassettes.redaction import (
+        DEFAULT_HEADERS,
+        DEFAULT_JSON_KEYS,
+        DEFAULT_QUERY_PARAMS,
+        Redactor,
+    )
+
     try:
         redactor = Redactor(
             headers=DEFAULT_HEADERS | set(headers),

@@ -8,21 +8,16 @@ prints them as one `error: ...` line and exits 2.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from channels_replay.cli._cassette_commands import no_signals_note
 from channels_replay.cli._group import main
 from channels_replay.errors import RecorderError
-from channels_replay.recorder.proxy import run_proxy
-from channels_replay.recorder.server import (
-    DEFAULT_WS,
-    prepare_app_import,
-    serve_recording,
-    server_label,
-)
-from channels_replay.recorder.session import RecordingSession, RecordingSummary
-from channels_replay.testing.discovery import import_application
+
+if TYPE_CHECKING:  # the recorder (Django, uvicorn) is imported by the commands that run it
+    from channels_replay.recorder.session import RecordingSummary
 
 __all__ = ["proxy", "record"]
 
@@ -54,10 +49,22 @@ __all__ = ["proxy", "record"]
 @click.option("--force", is_flag=True, help="Record even when Django's DEBUG is False.")
 @click.option(
     "--ws",
-    default=DEFAULT_WS,
-    show_default=True,
     type=click.Choice(["websockets-sansio", "websockets", "wsproto"]),
-    help="uvicorn's WebSocket implementation.",
+    help="uvicorn's WebSocket implementation (default: websockets-sansio).",
+)
+@click.option(
+    "--identity",
+    metavar="DOTTED.PATH",
+    help="f(scope) -> str | None naming a connection's user where scope['user'] does not, "
+    "e.g. channels_replay.identity.jwt_user (default: CHANNELS_REPLAY['IDENTITY']).",
+)
+@click.option(
+    "--snapshot",
+    "snapshot",
+    multiple=True,
+    metavar="APP_LABEL",
+    help="Dump this app's rows beside the cassette when it starts, for replay to load "
+    "(repeatable; default: CHANNELS_REPLAY['SNAPSHOT']).",
 )
 def record(
     app_path: str,
@@ -67,12 +74,23 @@ def record(
     per_connection: bool,
     no_redact: bool,
     force: bool,
-    ws: str,
+    ws: str | None,
+    identity: str | None,
+    snapshot: tuple[str, ...],
 ) -> None:
     """Serve the app on a dev server and record its WebSocket sessions into a cassette.
 
     Click through the app; Ctrl-C (or SIGTERM) stops the server and closes the cassette.
     """
+    from channels_replay.recorder.server import (
+        DEFAULT_WS,
+        prepare_app_import,
+        serve_recording,
+        server_label,
+    )
+    from channels_replay.recorder.session import RecordingSession
+    from channels_replay.testing.discovery import import_application
+
     prepare_app_import(app_path)
     application = import_application(app_path)
     session = RecordingSession(
@@ -82,6 +100,8 @@ def record(
         force=force,
         app_label=app_path,
         server=server_label(),
+        identity=identity,
+        snapshot=snapshot or None,
     )
 
     def announce(url: str) -> None:
@@ -89,9 +109,14 @@ def record(
         mode = " (one cassette per connection)" if per_connection else ""
         click.echo(f"channels-replay: listening on {url} (WebSocket: {ws_url}/)")
         click.echo(f"channels-replay: recording to {out}{mode}; Ctrl-C to stop and save")
+        if session.snapshot_rows is not None:
+            click.echo(
+                f"channels-replay: snapshot of {session.snapshot_rows} row(s) goes beside "
+                "each cassette (NAME.snapshot.json)"
+            )
 
     summary = serve_recording(
-        application, session, host=host, port=port, ws=ws, on_listening=announce
+        application, session, host=host, port=port, ws=ws or DEFAULT_WS, on_listening=announce
     )
     _echo_summary(summary)
 
@@ -144,6 +169,9 @@ def proxy(
     Point clients at --listen; every connection is relayed to --target (same path, query
     string, headers and subprotocols) and recorded. Ctrl-C (or SIGTERM) stops it.
     """
+    from channels_replay.recorder.proxy import run_proxy
+    from channels_replay.recorder.session import RecordingSession
+
     host, port = _host_port(listen)
     session = RecordingSession(
         out,

@@ -15,7 +15,6 @@ import click
 
 from channels_replay.cli._group import EXIT_DIFFERENCES, EXIT_OK, main
 from channels_replay.errors import ConfigurationError, ReplayError
-from channels_replay.replay.run import DEFAULT_CASSETTE_TIMEOUT
 
 if TYPE_CHECKING:
     from channels_replay.replay.runner import ReplayConfig
@@ -102,9 +101,9 @@ def _replay_options(function: F) -> F:
         click.option(
             "--cassette-timeout",
             type=click.FloatRange(min=0, min_open=True),
-            default=DEFAULT_CASSETTE_TIMEOUT,
-            show_default=True,
-            help="Upper bound (s) of a whole cassette's replay; past it, nothing more is awaited.",
+            default=None,
+            help="Upper bound (s) of a whole cassette's replay, 300 by default; past it, "
+            "nothing more is awaited.",
         ),
         click.option(
             "--header",
@@ -125,6 +124,14 @@ def _replay_options(function: F) -> F:
             multiple=True,
             metavar="ID:KEY=VALUE",
             help="JSON value for a redacted key in client frames.",
+        ),
+        click.option(
+            "--credentials",
+            "credentials_file",
+            type=click.Path(path_type=Path),
+            metavar="FILE",
+            help="TOML file of credentials by identity, minted or given "
+            "(default: CHANNELS_REPLAY['CREDENTIALS']).",
         ),
         click.option(
             "--path-map", multiple=True, metavar="OLD=NEW", help="Rewrite connection paths."
@@ -152,11 +159,12 @@ def _replay_setup(function: Callable[..., None]) -> Callable[..., None]:
         ordering: Literal["strict", "any"],
         pace: Literal["fast", "recorded"],
         timeout: float,
-        cassette_timeout: float,
+        cassette_timeout: float | None,
         headers: tuple[str, ...],
         query: tuple[str, ...],
         json_values: tuple[str, ...],
         path_map: tuple[str, ...],
+        credentials_file: Path | None,
         **rest: Any,
     ) -> None:
         from channels_replay.replay.runner import ReplayConfig
@@ -178,13 +186,15 @@ def _replay_setup(function: Callable[..., None]) -> Callable[..., None]:
             ordering=ordering,
             pace=pace,
             timeout=timeout,
-            cassette_timeout=cassette_timeout,
             headers=headers,
             query=query,
             json=json_values,
             path_map=path_map,
+            credentials=credentials_file,
             on_blocked=_exit_when_blocked,
         )
+        if cassette_timeout is not None:
+            config.cassette_timeout = cassette_timeout
         function(environment=environment, config=config, **rest)
 
     return _app_options(_replay_options(command))
@@ -355,6 +365,37 @@ def _check_commands(commands: Sequence[str]) -> None:
         )
 
 
+def _stdout_to_stderr() -> Callable[[], None]:
+    """Send whatever is written to stdout to stderr, until the returned function is called.
+
+    For `--json`, whose document must be all that stdout holds (`| jq`). The file
+    descriptor is redirected, so print(), logging handlers and structlog loggers that
+    hold the `sys.stdout` object, and C extensions, all write to stderr; a stdout
+    without a descriptor (an embedding host) is swapped for `sys.stderr` instead.
+    """
+    sys.stdout.flush()
+    try:
+        fileno = sys.stdout.fileno()
+        saved = os.dup(fileno)
+    except (AttributeError, OSError, ValueError):
+        swap = contextlib.redirect_stdout(sys.stderr)
+        swap.__enter__()
+
+        def unswap() -> None:
+            swap.__exit__(None, None, None)
+
+        return unswap
+    sys.stderr.flush()
+    os.dup2(sys.stderr.fileno(), fileno)
+
+    def restore() -> None:
+        sys.stdout.flush()
+        os.dup2(saved, fileno)
+        os.close(saved)
+
+    return restore
+
+
 def _style(text: str, **styles: Any) -> str:
     return click.style(text, **styles)
 
@@ -366,6 +407,12 @@ def _style(text: str, **styles: Any) -> str:
     "--junit-xml", type=click.Path(dir_okay=False, path_type=Path), help="Write JUnit XML here."
 )
 @click.option("--update", is_flag=True, help="Rewrite the cassettes from the current app.")
+@click.option(
+    "--html",
+    "html_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write a self-contained HTML report here (sequence diagram, differences marked).",
+)
 @_replay_setup
 def replay(
     paths: tuple[str, ...],
@@ -374,6 +421,7 @@ def replay(
     as_json: bool,
     junit_xml: Path | None,
     update: bool,
+    html_file: Path | None = None,
 ) -> None:
     """Replay cassettes against the app and report every difference.
 
@@ -383,16 +431,28 @@ def replay(
     """
     from asgiref.sync import async_to_sync
 
-    from channels_replay.replay.runner import check_cassette, find_cassettes, replay_file
+    from channels_replay.replay.runner import (
+        check_cassette,
+        check_named_identities,
+        find_cassettes,
+        replay_file,
+    )
     from channels_replay.replay.update import rewrite_cassette
     from channels_replay.reports import render_json, render_junit, render_text
 
+    if html_file is not None and not html_file.resolve().parent.is_dir():
+        raise ConfigurationError(
+            f"--html {html_file}: the directory {html_file.parent} does not exist; "
+            "create it first or write the report elsewhere"
+        )
     cassettes = find_cassettes(paths)
     if not cassettes:
         raise ReplayError(f"no cassettes under {', '.join(paths)}: record a session first")
     for path in cassettes:  # bad input is reported before the app is set up
         check_cassette(path)
+    restore_stdout = _stdout_to_stderr() if as_json else None  # the app's prints off the JSON
     app = environment.load_app()
+    check_named_identities(cassettes, config)
     environment.set_up()
     results = []
     try:
@@ -410,14 +470,29 @@ def replay(
                 if not as_json:
                     click.echo(render_text(result, _style))
                     if update and not result.ok:
-                        click.echo(f"  updated {path} from the current app")
+                        click.echo(f"  updated {path} from the current app: {result.changes()}")
     finally:
         environment.tear_down()
+        if restore_stdout is not None:
+            restore_stdout()
     if as_json:
         click.echo(render_json(results))
     if junit_xml is not None:
         junit_xml.write_text(render_junit(results), encoding="utf-8")
+    if html_file is not None:
+        from channels_replay.reports.html import render_html
+
+        try:
+            html_file.write_text(render_html(results), encoding="utf-8")
+        except OSError as exc:
+            raise ConfigurationError(
+                f"--html {html_file}: cannot write it ({exc.strerror}); "
+                "give a path in a writable directory"
+            ) from exc
+        click.echo(f"HTML report: {html_file}", err=as_json)
     failed = sum(not r.ok for r in results)
+    if update and not as_json:
+        click.echo(f"updated {failed} of {len(results)} cassette(s)")
     if not as_json and len(results) > 1:
         verdict = (
             _style("all passed", fg="green") if not failed else _style(f"{failed} failed", fg="red")

@@ -18,6 +18,7 @@ from channels_replay.cassettes.model import AcceptEvent, ServerClose, ServerFram
 
 __all__ = [
     "APP_DONE",
+    "HANDSHAKE_HEADERS",
     "QUIET",
     "AppDone",
     "Arrival",
@@ -30,6 +31,22 @@ __all__ = [
 ]
 
 ServerEvent = AcceptEvent | ServerFrame | ServerClose
+
+
+HANDSHAKE_HEADERS = frozenset(
+    {
+        "host",
+        "upgrade",
+        "connection",
+        "content-length",
+        "sec-websocket-key",
+        "sec-websocket-version",
+        "sec-websocket-extensions",
+        "sec-websocket-protocol",
+        "user-agent",
+    }
+)
+"""Headers a WebSocket client sets itself for the handshake: never replayed or generated."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,25 +28,18 @@ from channels_replay.asgi import (
     refused,
     server_closed,
 )
-from channels_replay.drivers.base import QUIET, Arrival, ConnectRequest, DriverEvent, server_event
+from channels_replay.drivers.base import (
+    HANDSHAKE_HEADERS,
+    QUIET,
+    Arrival,
+    ConnectRequest,
+    DriverEvent,
+    server_event,
+)
 from channels_replay.drivers.inprocess import PATH_SAFE, reap
 from channels_replay.errors import ConfigurationError, ReplayError
 
 __all__ = ["LiveDriver", "check_target"]
-
-_HANDSHAKE_HEADERS = frozenset(
-    {
-        "host",
-        "upgrade",
-        "connection",
-        "content-length",
-        "sec-websocket-key",
-        "sec-websocket-version",
-        "sec-websocket-extensions",
-        "sec-websocket-protocol",
-        "user-agent",
-    }
-)
 
 
 def check_target(target: str) -> str:
@@ -111,7 +104,7 @@ class LiveDriver:
         headers = [
             (name, value)
             for name, value in request.headers
-            if name.lower() not in _HANDSHAKE_HEADERS
+            if name.lower() not in HANDSHAKE_HEADERS
         ]
         user_agent = next(
             (value for name, value in request.headers if name.lower() == "user-agent"), None

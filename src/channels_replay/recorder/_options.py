@@ -7,17 +7,27 @@ once, when a recorder is set up, never per event. Without a configured Django pr
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+import concurrent.futures
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
+from channels_replay._imports import import_object
 from channels_replay.cassettes import Redactor
-from channels_replay.errors import RecorderError
+from channels_replay.errors import ConfigurationError, RecorderError
+from channels_replay.identity import IdentityHook
 from channels_replay.settings import replay_settings
+
+if TYPE_CHECKING:
+    from channels_replay.snapshots import Snapshot
 
 __all__ = [
     "check_recording_allowed",
     "django_configured",
     "redactor_from_settings",
+    "resolve_identity",
     "resolve_redactor",
+    "take_settings_snapshot",
 ]
 
 
@@ -98,3 +108,38 @@ def redactor_from_settings() -> Redactor:
         return Redactor(**lists)
     except (TypeError, ValueError) as exc:
         raise RecorderError(f"CHANNELS_REPLAY redaction settings are unusable: {exc}") from None
+
+
+def resolve_identity(identity: IdentityHook | str | None) -> IdentityHook | None:
+    """The identity hook: the one given (a callable or a dotted path), else the IDENTITY
+    setting's, else None."""
+    what = "the identity hook"
+    if identity is None and django_configured():
+        identity, what = replay_settings.IDENTITY, 'CHANNELS_REPLAY["IDENTITY"]'
+    if identity is None:
+        return None
+    hook = import_object(identity, what) if isinstance(identity, str) else identity
+    if not callable(hook):
+        raise ConfigurationError(
+            f"{what} must name a function f(scope) -> str | None, not {hook!r}"
+        )
+    return hook
+
+
+def take_settings_snapshot(
+    app_labels: Sequence[str] | None, redactor: Redactor | None
+) -> Snapshot | None:
+    """The snapshot of the apps given, else of the SNAPSHOT setting's; None for none."""
+    if app_labels is None and django_configured():
+        app_labels = _setting_list("SNAPSHOT")
+    if not app_labels:
+        return None
+    from channels_replay.snapshots import take_snapshot
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return take_snapshot(app_labels, redactor)
+    # a server that builds the app inside its event loop: the ORM must not run on it
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(take_snapshot, app_labels, redactor).result()

@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import weakref
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -92,7 +93,13 @@ class RecorderMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "websocket":
             return await self.app(scope, receive, send)
-        recording = _start(self.session, scope)
+        session = self.session
+        if not session.recording:
+            return await self.app(scope, receive, send)
+        user = _identity(scope)
+        if user is None and session.identity is not None:
+            user = await _ask_identity(session, scope)
+        recording = _start(session, scope, user)
         if recording is None:
             return await self.app(scope, receive, send)
         tap = _Tap(recording, receive, send)
@@ -107,13 +114,11 @@ class RecorderMiddleware:
             recording.end()
 
 
-def _start(session: RecordingSession, scope: Scope) -> ConnectionRecording | None:
+def _start(session: RecordingSession, scope: Scope, user: str | None) -> ConnectionRecording | None:
     """Record the connect of a websocket scope; None when the session records no more."""
-    if not session.recording:
-        return None
     try:
         fields = connect_fields(scope)
-        fields["user"] = _identity(scope)
+        fields["user"] = user
     except Exception:  # a scope this odd is the server's business, not the recorder's
         logger.debug("channels-replay: not recording a connection with scope %r", scope)
         return None
@@ -137,6 +142,32 @@ def _identity(scope: Scope) -> str | None:
         return str(name) if name else str(user)
     except Exception:
         return None
+
+
+_hook_warned: weakref.WeakSet[RecordingSession] = weakref.WeakSet()
+
+
+async def _ask_identity(session: RecordingSession, scope: Scope) -> str | None:
+    """The session's identity hook's answer, in a thread (it may query the database); an
+    error in it costs the identity only, with one warning per session."""
+    from asgiref.sync import sync_to_async
+
+    hook = session.identity
+    assert hook is not None
+    try:
+        name = await sync_to_async(hook)(dict(scope))
+    except Exception as exc:
+        if session not in _hook_warned:
+            _hook_warned.add(session)
+            logger.warning(
+                "channels-replay: the identity hook %r failed (%s: %s); connections it "
+                "fails on are recorded without a user",
+                hook,
+                type(exc).__name__,
+                exc,
+            )
+        return None
+    return None if name is None else str(name)
 
 
 class _Tap:

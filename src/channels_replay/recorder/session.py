@@ -54,10 +54,17 @@ from channels_replay.cassettes import (
 )
 from channels_replay.cassettes._construct import make_event
 from channels_replay.errors import RecorderError
+from channels_replay.identity import IdentityHook
 from channels_replay.recorder._files import BatchedFile, CassettePaths
-from channels_replay.recorder._options import check_recording_allowed, resolve_redactor
+from channels_replay.recorder._options import (
+    check_recording_allowed,
+    resolve_identity,
+    resolve_redactor,
+    take_settings_snapshot,
+)
 from channels_replay.settings import signal_names
 from channels_replay.signals import SignalKind
+from channels_replay.snapshots import write_snapshot
 
 __all__ = ["FLUSH_DELAY", "ConnectionRecording", "RecordingSession", "RecordingSummary"]
 
@@ -215,11 +222,18 @@ class RecordingSession:
         force: bool = False,
         app_label: str | None = None,
         server: str | None = None,
+        identity: IdentityHook | str | None = None,
+        snapshot: Sequence[str] | None = None,
     ) -> None:
         check_recording_allowed(force=force, where=os.fspath(target))
         self.target = Path(target)
         self.per_connection = per_connection
         self.redactor = resolve_redactor(redactor, redact=redact)
+        self.identity = resolve_identity(identity)
+        """Who a connection's user is where `scope["user"]` does not say (None: unknown)."""
+        self._snapshot = take_settings_snapshot(snapshot, self.redactor)
+        self.snapshot_rows = None if self._snapshot is None else self._snapshot.rows
+        """How many rows the snapshot written beside each cassette holds (None: no snapshot)."""
         self._paths = CassettePaths(target)
         if not self._paths.directory and self.target.is_symlink():
             raise RecorderError(
@@ -456,9 +470,10 @@ class RecordingSession:
             self._signals[kind] += 1
 
     def _open_cassette(self, path: Path) -> _Cassette:
-        cassette = _Cassette(
-            path, self._header.model_copy(update={"created_at": datetime.now(UTC)})
-        )
+        header = self._header.model_copy(update={"created_at": datetime.now(UTC)})
+        if self._snapshot is not None:
+            header = write_snapshot(path, self._snapshot, header)
+        cassette = _Cassette(path, header)
         self._files.append(path)
         self._live[id(cassette)] = cassette
         if not self._atexit_registered:

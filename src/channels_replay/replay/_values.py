@@ -66,6 +66,8 @@ def render(value: Any, limit: int = MAX_SHOWN) -> str:
     """One short line for a value: compact JSON, a hex preview for bytes, a frame summary."""
     if isinstance(value, bytes):
         text = _render_bytes(value)
+    elif isinstance(value, ServerClose) and value.status is not None:
+        text = f"<handshake refused: HTTP {value.status}>"
     elif isinstance(value, ServerClose):
         reason = "" if value.reason is None else " " + json.dumps(value.reason)
         text = f"<close {value.code}{reason}>"

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from channels_replay.cassettes import Cassette
+from channels_replay.cassettes.identities import with_identities
 from channels_replay.drivers import InProcessDriver, LiveDriver
 from channels_replay.drivers.base import Driver
 from channels_replay.errors import ConfigurationError
@@ -27,8 +28,13 @@ async def replay_cassette(
     path: Path | None = None,
     target: str | None = None,
 ) -> ReplayResult:
-    """Replay `cassette` against the websocket `app` in-process, or the server at `target`."""
+    """Replay `cassette` against the websocket `app` in-process, or the server at `target`.
+
+    A connection recorded without a user takes the one its authentication frame names,
+    so that credentials given for that user reach it.
+    """
     options = options or ReplayOptions()
+    cassette = with_identities(cassette)
     driver: Driver
     if target is not None:
         driver = LiveDriver(target, open_timeout=options.timeout)

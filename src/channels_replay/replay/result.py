@@ -12,6 +12,7 @@ from channels_replay.cassettes.model import Event
 from channels_replay.replay.diff import Difference
 from channels_replay.replay.noise import NoiseRule
 from channels_replay.replay.steps import ServerEvent, Step
+from channels_replay.signals import SignalNames
 
 __all__ = ["AppFailure", "ConnectionOutcome", "ReplayResult", "StepResult", "app_frames"]
 
@@ -100,6 +101,9 @@ class StepResult:
 
     step: Step
     outcomes: list[ConnectionOutcome]
+    logged: list[str] = field(default_factory=list)
+    """Warnings and errors the app logged after this step's action (in-process), e.g. why
+    it refused a handshake."""
 
     @property
     def ok(self) -> bool:
@@ -133,6 +137,8 @@ class ReplayResult:
     """The same exceptions with the step they came after and the app's traceback."""
     blocked: str | None = None
     """In-process: where the app blocked the event loop past the timeout (a failure)."""
+    signals: SignalNames = field(default_factory=SignalNames)
+    """The signal convention the replay went by (the cassette's), for reports."""
 
     @property
     def ok(self) -> bool:
@@ -149,6 +155,31 @@ class ReplayResult:
     @property
     def name(self) -> str:
         return self.cassette.name if self.cassette is not None else "<cassette>"
+
+    def changes(self) -> str:
+        """What differs, counted by frame: "2 frames changed, 1 frame added".
+
+        A frame with several changed fields counts once; "added" and "missing" are whole
+        frames, "moved" frames that came in another order; app exceptions are counted too.
+        What `--update` says it rewrote.
+        """
+        changed: set[tuple[int, str, int | None]] = set()
+        counts = {"added": 0, "missing": 0, "moved": 0}
+        for step in self.steps:
+            for conn, difference in step.differences:
+                if difference.kind == "order":
+                    counts["moved"] += 1
+                elif not difference.path and difference.kind == "extra":
+                    counts["added"] += 1
+                elif not difference.path and difference.kind == "missing":
+                    counts["missing"] += 1
+                else:
+                    changed.add((step.step.index, conn, difference.expected_index))
+        parts = [f"{_frames(len(changed))} changed"] if changed else []
+        parts.extend(f"{_frames(count)} {what}" for what, count in counts.items() if count)
+        if self.app_errors:
+            parts.append(f"{len(self.app_errors)} app exception(s)")
+        return ", ".join(parts) or "no change"
 
     def explain(self) -> str:
         """Every difference, one line each with its step and connection (no frames listed).
@@ -172,3 +203,7 @@ class ReplayResult:
         """Raise AssertionError listing every difference if any step differs."""
         if not self.ok:
             raise AssertionError(self.explain())
+
+
+def _frames(count: int) -> str:
+    return f"{count} frame" if count == 1 else f"{count} frames"

@@ -9,6 +9,8 @@ began, and on a live server the end of the replay is a quiet `grace` window.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -106,8 +108,10 @@ async def run_replay(
         limit = max(options.timeout, MIN_STALL)
         watchdog = LoopWatchdog(asyncio.get_running_loop(), limit, loop.blocked)
         watchdog.start()
+    app_log = _AppLog(machine) if driver.can_tell_done else None
     try:
-        await loop.run()
+        with app_log or contextlib.nullcontext():
+            await loop.run()
     finally:
         try:
             await driver.aclose()
@@ -115,13 +119,17 @@ async def run_replay(
             if watchdog is not None:
                 watchdog.stop()
     loop.note_failures()
+    steps = machine.results(options.rules, options.ordering)
+    if app_log is not None:
+        for step in steps:
+            step.logged = app_log.lines.get(step.step.index, [])
     failures = [
         AppFailure.from_exception(conn, exc, step)
         for (conn, exc), step in zip(loop.failures(), loop.failure_steps, strict=True)
     ]
     return ReplayResult(
         cassette=path,
-        steps=machine.results(options.rules, options.ordering),
+        steps=steps,
         rules=list(options.rules),
         duration=time.monotonic() - started,
         tail_missing=None if cassette.complete else cassette.problem,
@@ -132,6 +140,7 @@ async def run_replay(
         app_errors=[failure.describe() for failure in failures],
         app_failures=failures,
         blocked=loop.stall,
+        signals=names,
     )
 
 
@@ -141,6 +150,38 @@ def _timeline(machine: ReplayMachine) -> list[Event]:
     for event, conn, t in machine.timeline():
         events.append(event.model_copy(update={"seq": len(events), "conn": conn, "t": t}))
     return events
+
+
+class _AppLog(logging.Handler):
+    """Warnings and errors the app logs during an in-process replay, by the step performed
+    last (what the app says about a refused handshake, a rejected frame); while in use,
+    a handler of the root logger. The library's own loggers are left out."""
+
+    MAX_PER_STEP = 5
+
+    def __init__(self, machine: ReplayMachine) -> None:
+        super().__init__(logging.WARNING)
+        self.machine = machine
+        self.lines: dict[int, list[str]] = {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.name.startswith("channels_replay"):
+            return
+        step = self.machine.last_performed
+        lines = self.lines.setdefault(step.index if step is not None else 0, [])
+        if len(lines) < self.MAX_PER_STEP:
+            try:
+                message = record.getMessage()
+            except Exception:  # a record whose arguments do not fit its format
+                message = str(record.msg)
+            lines.append(f"{record.levelname} {record.name}: {message}"[:300])
+
+    def __enter__(self) -> _AppLog:
+        logging.getLogger().addHandler(self)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        logging.getLogger().removeHandler(self)
 
 
 class _Loop:

@@ -8,23 +8,26 @@ from __future__ import annotations
 
 import glob
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from channels_replay.cassettes import Cassette, ConnectEvent, Redactor, load_cassette
+from channels_replay.cassettes.identities import connection_identities, with_identities
 from channels_replay.errors import CassetteError, ConfigurationError, ReplayError
 from channels_replay.replay.engine import replay_cassette
+from channels_replay.replay.hints import row_difference_hint
 from channels_replay.replay.noise import NoiseRules
 from channels_replay.replay.result import ReplayResult
 from channels_replay.replay.run import DEFAULT_CASSETTE_TIMEOUT, DEFAULT_GRACE, ReplayOptions
-from channels_replay.replay.substitution import Credentials
+from channels_replay.replay.substitution import Credentials, redacted_names
 
 __all__ = [
     "CASSETTE_SUFFIXES",
     "ReplayConfig",
     "check_cassette",
+    "check_named_identities",
     "find_cassettes",
     "replay_file",
     "settings_noise",
@@ -145,7 +148,9 @@ class ReplayConfig:
     query: Sequence[str] = ()
     json: Sequence[str] = ()
     path_map: Sequence[str] = ()
-    credentials: Credentials | None = None
+    credentials: Credentials | Mapping[str, Any] | str | os.PathLike[str] | None = None
+    """Credentials for redacted values: a `Credentials`, a mapping in its mapping form, or the
+    path of a TOML credentials file (see `channels_replay.credentials`)."""
     rewrite_path: Callable[[str, ConnectEvent], str] | None = None
     target: str | None = None
     """A live server (`ws://HOST:PORT`) to replay against instead of the app in-process."""
@@ -155,6 +160,16 @@ class ReplayConfig:
     `ReplayOptions.on_blocked`)."""
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def options_for_credentials(self) -> Credentials:
+        """The credentials of this config: the given ones (else the settings'), then the
+        command line's."""
+        given = self.credentials if self.credentials is not None else settings_credentials()
+        credentials = _credentials(given)
+        credentials.extend("header", self.headers)
+        credentials.extend("query", self.query)
+        credentials.extend("json", self.json)
+        return credentials
+
     def options_for(self, cassette: Cassette) -> ReplayOptions:
         """ReplayOptions for one cassette: its stored rules, then settings', then these."""
         rules = (
@@ -162,14 +177,10 @@ class ReplayConfig:
             .merged(settings_noise())
             .merged(NoiseRules.parse(self.ignore))
         )
-        credentials = self.credentials or Credentials()
-        credentials.extend("header", self.headers)
-        credentials.extend("query", self.query)
-        credentials.extend("json", self.json)
         return ReplayOptions(
             rules=rules,
             ordering=self.ordering,
-            credentials=credentials,
+            credentials=self.options_for_credentials(),
             rewrite_path=_chained(_path_rewriter(self.path_map), self.rewrite_path),
             pace=self.pace,
             timeout=self.timeout,
@@ -178,6 +189,74 @@ class ReplayConfig:
             on_blocked=self.on_blocked,
             redactor=_redactor() if cassette.header.redacted else None,
         )
+
+
+def _credentials(
+    given: Credentials | Mapping[str, Any] | str | os.PathLike[str] | None,
+) -> Credentials:
+    """A fresh Credentials from what a user gave (never the given object: it is extended)."""
+    from channels_replay.credentials import load_credentials
+
+    if given is None:
+        return Credentials()
+    if isinstance(given, Credentials):
+        return given.copy()
+    return load_credentials(given)
+
+
+def settings_credentials() -> Any:
+    """`CHANNELS_REPLAY["CREDENTIALS"]` (a mapping or a TOML file's path), else None."""
+    from channels_replay.settings import replay_settings
+
+    return replay_settings.CREDENTIALS if _django_settings() is not None else None
+
+
+def check_named_identities(paths: Iterable[Path], config: ReplayConfig) -> None:
+    """Raise ConfigurationError when a credential given on the command line (`--header`,
+    `--query`, `--json-value`) names an identity that no connection of the cassettes has:
+    a typo would otherwise be ignored, and the replay fail later. A credentials file or
+    mapping is a project's shared list, so it may name users a cassette does not have."""
+    from channels_replay.cassettes import open_cassette
+
+    credentials = Credentials()
+    credentials.extend("header", config.headers)
+    credentials.extend("query", config.query)
+    credentials.extend("json", config.json)
+    named = credentials.named() - {"*"}
+    if not named:
+        return
+    users: set[str] = set()
+    conns: set[str] = set()
+    anonymous: set[str] = set()
+    for path in paths:
+        with open_cassette(path) as reader:
+            identities = connection_identities(reader, reader.header.signal_names())
+        conns.update(identities)
+        users.update(user for user in identities.values() if user)
+        anonymous.update(conn for conn, user in identities.items() if not user)
+    unknown = sorted(named - users - conns)
+    if unknown:
+        known = ", ".join(sorted(users)) or "none"
+        unnamed = ", ".join(sorted(anonymous)) or "none"
+        raise ConfigurationError(
+            f"--header/--query/--json-value name {', '.join(map(repr, unknown))}, which no "
+            f"connection of the replayed cassettes has (recorded users: {known}; anonymous "
+            f"connections: {unnamed}): check the spelling, or give them for * (any "
+            "connection) or a connection id such as c2"
+        )
+
+
+def _prepare_database(path: Path, cassette: Cassette) -> bool:
+    """Before an in-process replay: sequences reset, the cassette's snapshot loaded. Whether
+    it has a snapshot."""
+    from channels_replay.snapshots import header_snapshot, load_snapshot, reset_sequences
+
+    snapshot = header_snapshot(path, cassette.header)
+    if snapshot is None:
+        reset_sequences()
+        return False
+    load_snapshot(snapshot, path)
+    return True
 
 
 def check_cassette(path: str | os.PathLike[str]) -> None:
@@ -201,10 +280,27 @@ def check_cassette(path: str | os.PathLike[str]) -> None:
 async def replay_file(
     path: str | os.PathLike[str], app: Any, settings: ReplayConfig | None = None
 ) -> ReplayResult:
-    """Load the cassette at `path` and replay it against `app` (or `settings.target`)."""
-    cassette = load_cassette(path)
+    """Load the cassette at `path` and replay it against `app` (or `settings.target`).
+
+    In-process with Django, the database is prepared first (the cassette's snapshot, id
+    sequences), and the credentials' callables are called for the connections that need them.
+    """
+    from asgiref.sync import sync_to_async
+
+    cassette = with_identities(load_cassette(path))
     if not cassette.events:
         raise ReplayError(f"{path}: the cassette holds no events; record a session into it first")
     config = settings or ReplayConfig()
     options = config.options_for(cassette)
-    return await replay_cassette(cassette, app, options, path=Path(path), target=config.target)
+    snapshot = False
+    if config.target is None and _django_settings() is not None:
+        snapshot = await sync_to_async(_prepare_database)(Path(path), cassette)
+    connections = connection_identities(cassette.events, cassette.signal_names())
+    needs = redacted_names(cassette.events)
+    options.credentials = await sync_to_async(options.credentials.resolved)(connections, needs)
+    result = await replay_cassette(cassette, app, options, path=Path(path), target=config.target)
+    if not result.ok and not snapshot:
+        hint = row_difference_hint(result)
+        if hint is not None:
+            result.notes.append(hint)
+    return result

@@ -35,6 +35,7 @@ def result_to_dict(result: ReplayResult) -> dict[str, Any]:
             {
                 "step": step.step.index + 1,
                 "action": step.step.describe(),
+                "logged": list(step.logged),
                 "connections": [
                     {
                         "conn": outcome.conn,

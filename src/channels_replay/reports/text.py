@@ -55,6 +55,9 @@ def _step_lines(step: StepResult, style: Style) -> list[str]:
         lines.extend(f"        {_frame_text(e)}" for e in outcome.actual)
         if not outcome.actual:
             lines.append("        (nothing)")
+    if step.logged:
+        lines.append("    the app logged:")
+        lines.extend("      " + style(line, fg="yellow") for line in step.logged)
     return lines
 
 

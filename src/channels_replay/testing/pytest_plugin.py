@@ -7,8 +7,9 @@ database per cassette (pytest-django). A failure shows the replay report.
 Fixtures to override in a conftest.py:
 
 - `replay_config`: keyword arguments of `channels_replay.replay.ReplayConfig`
-  (noise rules, credentials for redacted headers, path maps...); request `db`
-  fixtures from it to create what the app needs (users, tokens).
+  (noise rules, `credentials`: the credentials mapping or a TOML file's path as
+  `--credentials` takes it, path maps...); request `db` fixtures from it to create
+  what the app needs (users), or let the cassettes' snapshots bring them.
 - `replay_app`: the ASGI websocket application (default: discovered from
   `settings.ASGI_APPLICATION`, as WebsocketTestCase does).
 
@@ -36,6 +37,7 @@ import pytest
 __all__ = ["RECORD_MODES", "CassetteFile"]
 
 RECORD_MODES = ("none", "once", "new_episodes", "all")
+_HTML_RESULTS = pytest.StashKey[list[Any]]()
 _SNIFF_BYTES = 256
 
 
@@ -53,6 +55,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="Rewrite cassettes from the current app (after a reviewed change).",
     )
+    group.addoption(
+        "--replay-html",
+        metavar="FILE",
+        default=None,
+        help="Write an HTML report of the replayed cassettes here (sequence diagrams).",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -60,6 +68,22 @@ def pytest_configure(config: pytest.Config) -> None:
 
     mode = "all" if config.getoption("update_cassettes") else config.getoption("record_mode")
     _modes.set_record_mode(mode)
+    if config.getoption("replay_html"):
+        config.stash[_HTML_RESULTS] = []
+        _modes.keep_results(config.stash[_HTML_RESULTS])
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Write the HTML report of every cassette replayed, when `--replay-html` asked for one."""
+    config = session.config
+    results = config.stash.get(_HTML_RESULTS, None)
+    if results is None:
+        return
+    from channels_replay.reports.html import render_html
+    from channels_replay.testing import _modes
+
+    _modes.keep_results(None)
+    Path(config.getoption("replay_html")).write_text(render_html(results), encoding="utf-8")
 
 
 def _is_cassette(path: Path) -> bool:
@@ -104,19 +128,31 @@ def _django_configured() -> bool:
 def replay_app(request: pytest.FixtureRequest) -> Any:
     """The websocket application the cassettes are replayed against."""
     if not _django_configured():
-        pytest.fail(NO_SETTINGS.format(name=request.node.name), pytrace=False)
+        pytest.fail(NO_SETTINGS.format(name=request.node.path.name), pytrace=False)
     from channels_replay.testing.testcase import _discovered_router
 
     return _discovered_router()
 
 
 def _replay(path: Path, replay_config: dict[str, Any], replay_app: Any) -> None:
+    """Replay one cassette; a difference or a library error fails with its text alone.
+
+    pytest.fail is called outside the `except` block, so that the report is not printed
+    a second time as the context of the failure, and without the library's frames.
+    """
+    __tracebackhide__ = True
+    from channels_replay.errors import ChannelsReplayError
     from channels_replay.testing._modes import ReplayFailed, run_replay_test
 
     try:
         run_replay_test(path, replay_app, replay_config)
     except ReplayFailed as failed:
-        pytest.fail(str(failed), pytrace=False)
+        message = str(failed)
+    except ChannelsReplayError as error:
+        message = f"error: {error}"
+    else:
+        return
+    pytest.fail(message, pytrace=False)
 
 
 def _replay_cassette_test(path: Path) -> Any:
@@ -137,9 +173,69 @@ def _replay_cassette_test(path: Path) -> Any:
 
 
 class CassetteFile(pytest.File):
-    """A cassette file: one test item, named after the file."""
+    """A cassette file: one test item, named after the cassette (`notify.cassette::notify`)."""
 
     def collect(self) -> Iterator[pytest.Item]:
-        yield pytest.Function.from_parent(
-            self, name=self.path.name, callobj=_replay_cassette_test(self.path)
+        yield CassetteItem.from_parent(
+            self, name=_cassette_name(self.path), callobj=_replay_cassette_test(self.path)
         )
+
+
+class CassetteItem(pytest.Function):
+    """The replay of one cassette; its failure's headline is its name, not a module path."""
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, None, self.name
+
+
+def _cassette_name(path: Path) -> str:
+    """`notify` for `notify.cassette` and `notify.jsonl`."""
+    return path.name.removesuffix(path.suffix) or path.name
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """One line of what happened to the cassettes: how many replayed, failed, were updated.
+
+    Each updated cassette is listed with what changed in it, each failed one by node id;
+    then where the HTML report is, with --replay-html.
+    """
+    _summarize_cassettes(terminalreporter, config)
+    results = config.stash.get(_HTML_RESULTS, None)
+    if results is not None:
+        terminalreporter.write_line(
+            f"channels-replay: HTML report of {len(results)} cassette(s): "
+            f"{config.getoption('replay_html')}"
+        )
+
+
+def _summarize_cassettes(terminalreporter: Any, config: pytest.Config) -> None:
+    reports = [
+        report
+        for outcome in ("passed", "failed", "error")
+        for report in terminalreporter.stats.get(outcome, [])
+        if report.when == "call" and _is_cassette_id(report.nodeid)
+    ]
+    modes = sys.modules.get("channels_replay.testing._modes")
+    updated = modes.updated_cassettes() if modes is not None else []
+    if not reports and not updated:
+        return
+    failed = [report.nodeid for report in reports if report.failed]
+    counts = [f"{len(reports)} replayed", f"{len(failed)} failed", f"{len(updated)} updated"]
+    terminalreporter.write_sep("-", "channels-replay cassettes")
+    terminalreporter.write_line(", ".join(counts))
+    for path, changes in updated:
+        terminalreporter.write_line(f"updated {_relative(path, config)}: {changes}")
+    for nodeid in failed:
+        terminalreporter.write_line(f"failed {nodeid}", red=True)
+
+
+def _is_cassette_id(nodeid: str) -> bool:
+    file_part = nodeid.split("::", 1)[0]
+    return file_part.endswith((".cassette", ".jsonl"))
+
+
+def _relative(path: Path, config: pytest.Config) -> str:
+    try:
+        return str(path.relative_to(config.rootpath))
+    except ValueError:
+        return str(path)

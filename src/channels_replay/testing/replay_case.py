@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import glob
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -50,13 +50,17 @@ class ReplayTestCase(WebsocketTestCase):
     `cassettes`: a glob pattern or a list of them; each match becomes a test.
     `replay_options`: keyword arguments of ReplayConfig applied to every replay
     (e.g. `{"ignore": ["chat_message:payload.ts=datetime"], "ordering": "any"}`).
+    `replay_credentials`: the credentials mapping, or a TOML file's path, as
+    `--credentials` takes it (default: `CHANNELS_REPLAY["CREDENTIALS"]`).
     Hooks: `get_replay_headers(identity)`, `get_replay_query(identity)`,
-    `get_replay_json(identity)` supply what was redacted at record time;
+    `get_replay_json(identity)` supply what was redacted at record time (identity is
+    None for an anonymous connection);
     `rewrite_path(path, connect)` maps recorded paths to this run's.
     """
 
     cassettes: ClassVar[str | Sequence[str]] = ()
     replay_options: ClassVar[dict[str, Any]] = {}
+    replay_credentials: ClassVar[Mapping[str, Any] | str | None] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -113,13 +117,13 @@ class ReplayTestCase(WebsocketTestCase):
 
     def _credentials(self, path: Path) -> Credentials:
         from channels_replay.cassettes import open_cassette
+        from channels_replay.cassettes.identities import connection_identities
+        from channels_replay.replay.runner import ReplayConfig
 
-        credentials = Credentials()
-        identities: set[str | None] = set()
+        given = self.replay_credentials
+        credentials = ReplayConfig(credentials=given).options_for_credentials()
         with open_cassette(path) as reader:
-            for event in reader:
-                if isinstance(event, ConnectEvent):
-                    identities.add(event.user)
+            identities = set(connection_identities(reader, reader.header.signal_names()).values())
         for identity in identities:
             key = identity or "*"
             for name, value in self.get_replay_headers(identity).items():

@@ -18,6 +18,9 @@ from channels.middleware import BaseMiddleware
 from django.contrib.auth.models import AnonymousUser
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
+from rest_framework_simplejwt.authentication import JWTAuthentication
+
+JWT_COOKIE = "access"
 
 
 def token_from_scope(scope: dict[str, Any]) -> str | None:
@@ -39,11 +42,12 @@ def user_for_token(key: str) -> Any:
 
 
 class TokenScopeMiddleware(BaseMiddleware):  # type: ignore[misc]
-    """Sets `scope["user"]` from the token; AnonymousUser when there is none or it is unknown."""
+    """Sets `scope["user"]` from the token (AnonymousUser when it is unknown); without a
+    token, the user the session middleware above found, if any."""
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
         key = token_from_scope(scope)
-        user = await user_for_token(key) if key else AnonymousUser()
+        user = await user_for_token(key) if key else scope.get("user") or AnonymousUser()
         return await super().__call__({**scope, "user": user}, receive, send)
 
 
@@ -58,3 +62,15 @@ class ScopeUserAuthentication(BaseAuthentication):  # type: ignore[misc]
 
     def authenticate_header(self, request: Request) -> str:
         return "Token"  # unauthenticated requests get 401, as with TokenAuthentication
+
+
+class JWTCookieAuthentication(JWTAuthentication):  # type: ignore[misc]
+    """simplejwt's authentication, reading the access token from the `access` cookie, as
+    dj-rest-auth's JWTCookieAuthentication does."""
+
+    def authenticate(self, request: Request) -> tuple[Any, Any] | None:
+        raw = request.COOKIES.get(JWT_COOKIE)
+        if not raw:
+            return None
+        validated = self.get_validated_token(raw)
+        return self.get_user(validated), validated

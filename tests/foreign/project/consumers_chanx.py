@@ -8,6 +8,9 @@
   anonymous clients get the authentication message with 401 and a close.
 - SlowConsumer (`/ws/chanx/slow/`): `work` sleeps, writes to the database, then sends two
   frames with a sleep between them.
+- NotesConsumer (`/ws/chanx/notes/`): users of a simplejwt access token in the `access`
+  cookie, authenticated inside the consumer (as with dj-rest-auth's JWT cookies, so
+  `scope["user"]` stays anonymous); `list_notes` gets the user's notes with their ids.
 
 Every consumer names a channel event type (`NoticeEvent`): with pydantic 2.14, chanx 0.13.3
 cannot build the event adapter of a consumer without one (`Event=None` gives a pydantic
@@ -31,8 +34,8 @@ from rest_framework.authentication import TokenAuthentication
 from rest_framework.permissions import AllowAny, IsAuthenticated
 
 from tests.foreign.project import regression
-from tests.foreign.project.auth import ScopeUserAuthentication
-from tests.foreign.project.models import Room, add_work_item
+from tests.foreign.project.auth import JWTCookieAuthentication, ScopeUserAuthentication
+from tests.foreign.project.models import Room, add_work_item, notes_of
 
 TOKEN_AUTH = [TokenAuthentication, ScopeUserAuthentication]
 
@@ -78,6 +81,16 @@ class IdentityMessage(BaseMessage):
     payload: dict[str, Any]
 
 
+class ListNotesMessage(BaseMessage):
+    action: Literal["list_notes"] = "list_notes"
+    payload: None = None
+
+
+class NotesMessage(BaseMessage):
+    action: Literal["notes"] = "notes"
+    payload: dict[str, Any]
+
+
 class WorkPayload(BaseModel):
     label: str
 
@@ -108,6 +121,7 @@ EchoIncoming = PingMessage | TextMessage
 RoomIncoming = PingMessage | NewMessage
 PrivateIncoming = PingMessage | WhoAmIMessage
 SlowIncoming = PingMessage | WorkMessage
+NotesIncoming = PingMessage | ListNotesMessage
 
 
 # -- consumers --------------------------------------------------------------------------
@@ -206,3 +220,18 @@ class SlowConsumer(NoticeMixin, AsyncJsonWebsocketConsumer[SlowIncoming, NoticeE
                 await asyncio.sleep(0.02)
                 if not regression.active("drop_frame"):
                     await self.send_message(WorkDoneMessage(payload={"label": payload.label}))
+
+
+class NotesConsumer(NoticeMixin, AsyncJsonWebsocketConsumer[NotesIncoming, NoticeEvent]):
+    authentication_classes = [JWTCookieAuthentication]
+    permission_classes = [IsAuthenticated]
+
+    async def receive_message(self, message: NotesIncoming, **kwargs: Any) -> None:
+        match message:
+            case PingMessage():
+                await self.send_message(PongMessage())
+            case ListNotesMessage():
+                user = self.user
+                notes = await database_sync_to_async(notes_of)(user.pk)
+                payload = {"user": user.get_username(), "notes": notes}
+                await self.send_message(NotesMessage(payload=payload))

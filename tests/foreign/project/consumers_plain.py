@@ -7,17 +7,23 @@ Their frames carry a `type` key, not chanx's `action`.
   sends `room_message` to its client; the sender also gets a direct `sent` reply first.
 - PlainEchoConsumer (`/ws/plain/echo/`): stores each message through
   `database_sync_to_async` and echoes it with the stored count.
+- PlainNotesConsumer (`/ws/plain/notes/`): users of a Django session cookie (Channels'
+  AuthMiddlewareStack) only, others are refused; `list` gets the user's notes with their
+  ids, `add` stores a note and answers with its new id.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from tests.foreign.project import regression
-from tests.foreign.project.models import add_work_item
+from tests.foreign.project.models import add_note, add_work_item, notes_of
+
+logger = logging.getLogger("foreign.notes")
 
 
 def _username(scope: dict[str, Any]) -> str:
@@ -57,3 +63,25 @@ class PlainEchoConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             return
         payload = {"message": regression.value(text), "count": count}
         await self.send_json({"type": "echo", "payload": payload})
+
+
+class PlainNotesConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            logger.warning("refusing %s: not logged in", self.scope["path"])
+            await self.close()
+            return
+        await self.accept()
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        user = self.scope["user"]
+        kind = content.get("type") if isinstance(content, dict) else None
+        if kind == "list":
+            notes = await database_sync_to_async(notes_of)(user.pk)
+            payload = {"user": user.get_username(), "notes": notes}
+            await self.send_json({"type": "notes", "payload": payload})
+        elif kind == "add":
+            text = str(content.get("text", ""))
+            note_id = await database_sync_to_async(add_note)(user.pk, text)
+            await self.send_json({"type": "added", "payload": {"id": note_id, "text": text}})

@@ -9,4 +9,6 @@ websocket_urlpatterns = [
     path("ws/chanx/slow/", consumers_chanx.SlowConsumer.as_asgi()),
     path("ws/plain/room/<str:name>/", consumers_plain.PlainRoomConsumer.as_asgi()),
     path("ws/plain/echo/", consumers_plain.PlainEchoConsumer.as_asgi()),
+    path("ws/chanx/notes/", consumers_chanx.NotesConsumer.as_asgi()),
+    path("ws/plain/notes/", consumers_plain.PlainNotesConsumer.as_asgi()),
 ]

@@ -15,13 +15,17 @@ ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
 INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
+    "django.contrib.sessions",
     "rest_framework",
     "rest_framework.authtoken",
     "channels",
     "tests.foreign.project.apps.ForeignProjectConfig",
 ]
 
-MIDDLEWARE: list[str] = []
+MIDDLEWARE = [
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+]
 ROOT_URLCONF = "tests.foreign.project.urls"
 ASGI_APPLICATION = "tests.foreign.project.asgi.application"
 

@@ -1,0 +1,399 @@
+"""A cassette as an editable `WebsocketTestCase` module: the session, with assertions.
+
+Each client action becomes a call on that connection's communicator (`connect`,
+`send_json_to` or, where the app's messages module has a model for the frame,
+`send_message(Model(...))`, `send_to`, `disconnect`); what the server sent after it
+becomes assertions in the communicator's own terms: the authentication message
+(`assert_authenticated_status_ok`), the frames up to each `complete` or
+`group_complete` (`receive_all_json`), single frames, and closes. Values the noise
+rules cover are `ANY` (unittest.mock), the rules listed in the docstring. Redacted
+credentials are filled in from `Credentials`, as replay fills them in.
+"""
+
+from __future__ import annotations
+
+import importlib
+import keyword
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from channels_replay._json import loads_bounded
+from channels_replay.cassettes import (
+    AcceptEvent,
+    Cassette,
+    ClientDisconnect,
+    ClientFrame,
+    ConnectEvent,
+    ServerClose,
+    ServerFrame,
+)
+from channels_replay.codegen._python import ANY_VALUE, INDENT, LINE_LENGTH, literal, string
+from channels_replay.drivers.base import HANDSHAKE_HEADERS
+from channels_replay.errors import ConfigurationError
+from channels_replay.replay.noise import NoiseRules
+from channels_replay.replay.steps import ServerEvent, Step, build_steps
+from channels_replay.replay.substitution import Credentials, client_frame, connect_request
+from channels_replay.signals import SignalNames
+
+__all__ = ["CodegenOptions", "generate_testcase"]
+
+_BODY = 2  # indentation depth of a test method's body
+
+
+@dataclass
+class CodegenOptions:
+    """What the generated module needs beyond the cassette."""
+
+    source: str = "CASSETTE"
+    """The cassette's path as the user gave it (named in the docstring)."""
+    credentials: Credentials = field(default_factory=Credentials)
+    rules: NoiseRules = field(default_factory=NoiseRules)
+    """Noise rules besides the cassette's own."""
+    commands: Sequence[str] = ()
+    """Management commands setUp runs (e.g. to create users)."""
+    messages_module: str | None = None
+    """The app's module of pydantic message models, for typed client frames."""
+
+
+def generate_testcase(cassette: Cassette, options: CodegenOptions) -> str:
+    """The Python source of a test module performing `cassette`'s session."""
+    return _Generator(cassette, options).module()
+
+
+def _identifier(text: str) -> str:
+    words = [word for word in re.split(r"[^0-9A-Za-z]+", text) if word]
+    name = "_".join(words).lower() or "recorded"
+    return f"s_{name}" if name[0].isdigit() else name
+
+
+class _Generator:
+    def __init__(self, cassette: Cassette, options: CodegenOptions) -> None:
+        self.cassette = cassette
+        self.options = options
+        self.names: SignalNames = cassette.header.signal_names()
+        self.rules = NoiseRules.from_dicts(cassette.header.noise).merged(options.rules)
+        self.namespace, self.models = _message_models(
+            options.messages_module, self.names.action_key
+        )
+        self.used_any = False
+        self.used_models: set[str] = set()
+        self.identities: dict[str, str | None] = {}
+        self.lines: list[str] = []
+
+    # -- the module -----------------------------------------------------------------
+
+    def module(self) -> str:
+        name = _identifier(self.options.source.rsplit("/", 1)[-1].split(".", 1)[0])
+        for step in build_steps(self.cassette.events):
+            self.step(step)
+        body = self.lines or [_line("pass")]
+        class_name = "".join(part.title() for part in name.split("_")) + "SessionTests"
+        parts = [
+            self.docstring(),
+            "",
+            *self.imports(),
+            "",
+            "",
+            f"class {class_name}(WebsocketTestCase):",
+        ]
+        if self.options.commands:
+            parts += [_line("def setUp(self) -> None:", 1), _line("super().setUp()")]
+            for command in self.options.commands:
+                arguments = ", ".join(string(word) for word in command.split())
+                parts.append(_line(f"call_command({arguments}, verbosity=0)"))
+            parts.append("")
+        parts += [_line(f"async def test_{name}_session(self) -> None:", 1), *body]
+        source = "\n".join(parts)
+        # A string too long for any line (ruff leaves it whole) is let be, and says so.
+        lines = [
+            f"{line}  # noqa: E501" if len(line) > LINE_LENGTH else line
+            for line in source.split("\n")
+        ]
+        return "\n".join(lines) + "\n"
+
+    def docstring(self) -> str:
+        lines = [
+            f'"""The session recorded in {self.options.source}, as a test to edit.',
+            "",
+            f"Generated by `channels-replay codegen {self.options.source}`. Each step of the",
+            "recording is a comment, the client's action, and what the server sent back.",
+        ]
+        if self.used_any:
+            lines += ["Values that change from run to run are ANY (the noise rules):", ""]
+            lines += [f"    {rule}" for rule in self.rules.to_strings()]
+        return "\n".join([*lines, '"""'])
+
+    def imports(self) -> list[str]:
+        blocks: list[list[str]] = []
+        if self.used_any:
+            blocks.append(["from unittest.mock import ANY"])
+        if self.options.commands:
+            blocks.append(["from django.core.management import call_command"])
+        ours = ["from channels_replay.testing import WebsocketTestCase"]
+        if self.used_models and self.options.messages_module:
+            names = ", ".join(sorted(self.used_models))
+            ours.append(_fit(f"from {self.options.messages_module} import {names}", 0))
+        blocks.append(sorted(ours))
+        return [line for block in _joined(blocks) for line in block]
+
+    # -- steps --------------------------------------------------------------------------
+
+    def step(self, step: Step) -> None:
+        action = step.action
+        if self.lines:
+            self.lines.append("")
+        self.lines.append(_line(f"# step {step.index + 1}: {_comment(step.describe())}"))
+        expected = dict(step.expected)
+        if isinstance(action, ConnectEvent):
+            self.identities[action.conn] = action.user
+            self.connect(action, list(expected.pop(action.conn, ())))
+        elif isinstance(action, ClientFrame):
+            self.send(action)
+        elif isinstance(action, ClientDisconnect):
+            code = "" if action.code == 1000 else f"code={action.code}"
+            self.lines.append(_line(f"await {_variable(action.conn)}.disconnect({code})"))
+        for conn, events in expected.items():
+            self.receive(conn, list(events))
+
+    def connect(self, event: ConnectEvent, events: list[ServerEvent]) -> None:
+        var = _variable(event.conn)
+        request = connect_request(event, self.options.credentials)
+        path = request.path + (f"?{request.query_string}" if request.query_string else "")
+        arguments = [f"ws_path={string(path)}"]
+        headers = [
+            f"({_bytes_literal(name)}, {_bytes_literal(value)})"
+            for name, value in request.headers
+            if name not in HANDSHAKE_HEADERS and name != "origin"
+        ]
+        if headers:
+            arguments.append(f"headers=[{', '.join(headers)}]")
+        if request.subprotocols:
+            arguments.append(f"subprotocols={literal(list(request.subprotocols))}")
+        self.lines.append(_call(f"{var} = self.create_communicator", arguments))
+        first = events.pop(0) if events else None
+        if isinstance(first, AcceptEvent):
+            self.lines.append(
+                _line(f"assert await {var}.connect() == (True, {literal(first.subprotocol)})")
+            )
+        else:
+            self.lines.append(_line(f"connected, _ = await {var}.connect()"))
+            self.lines.append(_line("assert not connected"))
+            return
+        self.receive(event.conn, events)
+
+    def send(self, frame: ClientFrame) -> None:
+        conn = frame.conn
+        var = _variable(conn)
+        text, data = client_frame(frame, self.options.credentials, self.identities.get(conn))
+        if data is not None:
+            self.lines.append(_call(f"await {var}.send_to", [f"bytes_data={literal(data)}"]))
+            return
+        assert text is not None
+        try:
+            content = loads_bounded(text)
+        except ValueError:
+            self.lines.append(_call(f"await {var}.send_to", [f"text_data={string(text)}"]))
+            return
+        typed = self.typed(content)
+        if typed is not None:
+            self.lines.append(_call(f"await {var}.send_message", [typed]))
+            return
+        self.lines.append(_call(f"await {var}.send_json_to", [content]))
+
+    def typed(self, content: Any) -> str | None:
+        """`Model(field=...)` for a frame the app's message models say exactly, else None."""
+        if not isinstance(content, dict):
+            return None
+        for model in self.models.get(content.get(self.names.action_key), ()):
+            try:
+                instance = model.model_validate(content)
+            except ValidationError:
+                continue
+            if instance.model_dump(mode="json") != content:
+                continue
+            used: set[str] = set()
+            code = _model_code(instance, used)
+            if code is None or len(code) > LINE_LENGTH - 40 or not self.builds(code, content):
+                continue
+            self.used_models |= used
+            return code
+        return None
+
+    def builds(self, code: str, content: Any) -> bool:
+        """Whether `code`, run in the messages module, sends exactly `content`."""
+        try:
+            built = eval(code, dict(self.namespace))
+        except Exception:  # the model's repr is not constructible code after all
+            return False
+        return isinstance(built, BaseModel) and built.model_dump(mode="json") == content
+
+    # -- what the server sent -----------------------------------------------------------
+
+    def receive(self, conn: str, events: list[ServerEvent]) -> None:
+        """Assertions for one connection's server events of one step, in recorded order."""
+        var = _variable(conn)
+        pending: list[Any] = []  # JSON frames since the last signal
+        for event in events:
+            if isinstance(event, ServerFrame) and event.text is not None:
+                kind = self.names.kind_of(event.text)
+                try:
+                    content = loads_bounded(event.text)
+                except ValueError:
+                    self.flush(conn, pending)
+                    self.expect(f"await {var}.receive_from()", event.text)
+                    continue
+                if kind == "authentication" and not pending and _status(content) == 200:
+                    self.lines.append(_line(f"await {var}.assert_authenticated_status_ok()"))
+                elif kind in ("complete", "group_complete"):
+                    wait = "wait_group=True" if kind == "group_complete" else ""
+                    self.expect(f"await {var}.receive_all_json({wait})", list(pending))
+                    pending.clear()
+                else:
+                    pending.append(self.masked(content))
+            elif isinstance(event, ServerFrame):
+                self.flush(conn, pending)
+                self.expect(f"await {var}.receive_from()", event.data)
+            elif isinstance(event, ServerClose):
+                self.flush(conn, pending)
+                self.lines.append(_line(f"await {var}.assert_closed(code={event.code})"))
+        self.flush(conn, pending)
+
+    def flush(self, conn: str, pending: list[Any]) -> None:
+        var = _variable(conn)
+        for content in pending:
+            self.expect(f"await {var}.receive_json_from()", content)
+        pending.clear()
+
+    def expect(self, call: str, value: Any) -> None:
+        """`assert CALL == VALUE`, split as ruff format splits it."""
+        head = f"assert {call} == "
+        self.lines.append(_line(head + literal(value, _BODY, len(INDENT * _BODY + head))))
+
+    def masked(self, content: Any) -> Any:
+        """The frame with every value a noise rule covers replaced by ANY."""
+        action = content.get(self.names.action_key) if isinstance(content, dict) else None
+        action = action if isinstance(action, str) else None
+        if not self.rules.for_action(action):
+            return content
+
+        def walk(value: Any, parts: tuple[str | int, ...]) -> Any:
+            if parts and self.rules.match(parts, action) is not None:
+                self.used_any = True
+                return ANY_VALUE
+            if isinstance(value, dict):
+                return {key: walk(item, (*parts, key)) for key, item in value.items()}
+            if isinstance(value, list):
+                return [walk(item, (*parts, index)) for index, item in enumerate(value)]
+            return value
+
+        return walk(content, ())
+
+
+def _variable(conn: str) -> str:
+    """The communicator variable of a connection: its id (`c1`) when that is a name."""
+    return conn if conn.isidentifier() and not keyword.iskeyword(conn) else f"c_{_identifier(conn)}"
+
+
+def _bytes_literal(text: str) -> str:
+    return f"b{string(text)}" if text.isascii() else f"{string(text)}.encode()"
+
+
+def _status(content: Any) -> Any:
+    payload = content.get("payload") if isinstance(content, dict) else None
+    return payload.get("status_code") if isinstance(payload, dict) else None
+
+
+def _comment(text: str) -> str:
+    text = " ".join(text.split())
+    room = LINE_LENGTH - len(INDENT * _BODY) - len("# step 00: ")
+    return text if len(text) <= room else text[: room - 3] + "..."
+
+
+def _line(text: str, depth: int = _BODY) -> str:
+    return INDENT * depth + text
+
+
+def _call(head: str, arguments: Iterable[Any]) -> str:
+    """`HEAD(ARG, ...)` on one line if it fits, else one argument per line, trailing comma."""
+    rendered = [a if isinstance(a, str) else literal(a) for a in arguments]
+    flat = f"{head}({', '.join(rendered)})"
+    if len(INDENT * _BODY + flat) <= LINE_LENGTH:
+        return _line(flat)
+    inner = INDENT * (_BODY + 1)
+    lines = [_line(f"{head}(")]
+    for argument, source in zip(rendered, arguments, strict=True):
+        if isinstance(source, str):
+            lines.append(inner + argument + ",")
+        else:
+            lines.append(inner + literal(source, _BODY + 1, len(inner) + 1) + ",")
+    lines.append(_line(")"))
+    return "\n".join(lines)
+
+
+def _fit(text: str, depth: int) -> str:
+    """An import line, wrapped in parentheses when too long."""
+    if len(INDENT * depth + text) <= LINE_LENGTH:
+        return text
+    head, _, names = text.partition(" import ")
+    items = "".join(f"{INDENT}{name},\n" for name in names.split(", "))
+    return f"{head} import (\n{items})"
+
+
+def _joined(blocks: list[list[str]]) -> list[list[str]]:
+    out: list[list[str]] = []
+    for block in blocks:
+        if out:
+            out.append([""])
+        out.append(block)
+    return out
+
+
+def _message_models(
+    module_name: str | None, action_key: str
+) -> tuple[dict[str, Any], dict[Any, list[type[BaseModel]]]]:
+    """The module's namespace, and its pydantic models by the action they are fixed to."""
+    if module_name is None:
+        return {}, {}
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ConfigurationError(
+            f"--messages {module_name!r} does not import ({exc}): give the dotted name of the "
+            "app's module of pydantic message models, importable from the current directory"
+        ) from exc
+    models: dict[Any, list[type[BaseModel]]] = {}
+    for value in vars(module).values():
+        if not (isinstance(value, type) and issubclass(value, BaseModel)):
+            continue
+        if value.__module__ != module.__name__:
+            continue
+        action = value.model_fields.get(action_key)
+        if action is not None and isinstance(action.default, str):
+            models.setdefault(action.default, []).append(value)
+    return vars(module), models
+
+
+def _model_code(instance: BaseModel, used: set[str]) -> str | None:
+    """`Name(field=value, ...)` building `instance`: the fields set, defaults left out."""
+    model = type(instance)
+    used.add(model.__name__)
+    arguments = []
+    for name, info in model.model_fields.items():
+        value = getattr(instance, name)
+        if name not in instance.model_fields_set or value == info.default:
+            continue
+        if isinstance(value, BaseModel):
+            code = _model_code(value, used)
+            if code is None:
+                return None
+        else:
+            try:
+                code = literal(value)
+            except TypeError:
+                return None
+        arguments.append(f"{name}={code}")
+    return f"{model.__name__}({', '.join(arguments)})"
