@@ -13,11 +13,12 @@ no I/O.
 from __future__ import annotations
 
 import functools
-import json
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
+
+from channels_replay._json import loads_bounded
 
 __all__ = ["SignalKind", "SignalNames", "action_of", "count_signals"]
 
@@ -29,7 +30,7 @@ def action_of(text: str | None, action_key: str = "action") -> Any:
     if text is None or not text.lstrip().startswith("{"):
         return None
     try:
-        message = json.loads(text)
+        message = loads_bounded(text)
     except ValueError:
         return None
     return message.get(action_key) if isinstance(message, dict) else None

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from channels_replay.cassettes import FILE_MODE, CassetteHeader, Redactor, parse_redaction_marker
+from channels_replay.cassettes import CassetteHeader, Redactor, parse_redaction_marker
+from channels_replay.cassettes._safe_io import make_private_dirs, open_private_for_writing
 from channels_replay.errors import ConfigurationError, ReplayError
 
 __all__ = [
@@ -107,8 +108,8 @@ def secret_models() -> list[str]:
 def write_snapshot(cassette: Path, snapshot: Snapshot, header: CassetteHeader) -> CassetteHeader:
     """Write the snapshot beside `cassette`; the header naming it."""
     path = snapshot_path(cassette)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)  # private, as cassettes
+    make_private_dirs(path.parent)
+    fd = open_private_for_writing(path, "snapshot")  # private and never through a link
     with open(fd, "w", encoding="utf-8") as file:
         file.write(snapshot.text)
     metadata = {**header.metadata, METADATA_KEY: path.name}

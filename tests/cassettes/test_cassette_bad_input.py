@@ -129,9 +129,12 @@ def test_text_stream_is_refused() -> None:
     [
         (
             [4, "zero", 0.5, "c1", "x"],
-            "invalid server_frame event: seq: Input should be a valid integer",
+            "invalid server_frame event: seq: an integer from 0 to 2**63-1 is needed",
         ),
-        ([4, 0, -1.0, "c1", "x"], "t: Input should be greater than or equal to 0"),
+        (
+            [4, 0, -1.0, "c1", "x"],
+            "t: a number of seconds from 0 to 1e+09 is needed, not a number (-1.0)",
+        ),
         ([4, 0, 0.5, "c1", 7], "refers to the frame 7 frames back, but 0 frame(s) are within"),
         ([4, 0, 0.5, "c1", 1.5], "payload is a string, bytes or a back-reference, not float"),
         ([4, 0, 0.5, "c1"], "a server_frame record has 5 fields"),
@@ -140,7 +143,7 @@ def test_text_stream_is_refused() -> None:
         ([4, 0, 0.5, 1.5, "x"], "conn is a string or an index, not float"),
         (
             [1, 0, 0.5, "c1", "/ws/", "", [["h"]], [], None, None],
-            "invalid connect event: headers.0",
+            "invalid connect event: headers: an array of [name, value] string pairs",
         ),
         ({"seq": 0, "t": 0, "conn": "c", "kind": "teleport"}, "unknown event kind 'teleport'"),
         (
@@ -165,8 +168,7 @@ def test_wrong_records_name_the_record(tmp_path: Path, record: Any, expected: st
 def test_validation_errors_are_summarized(tmp_path: Path) -> None:
     record = {"seq": "a", "t": "b", "conn": "", "kind": "server_close", "code": "c", "reason": 1}
     error = str(_load_file(tmp_path, _pack(HEADER, record)))
-    assert "seq: Input should be a valid integer" in error
-    assert "and 2 more" in error
+    assert "seq: an integer from 0 to 2**63-1 is needed, not a string ('a')" in error
     assert len(error) < 600
 
 
@@ -215,7 +217,7 @@ def test_absurd_string_length_is_damage_not_a_cut(tmp_path: Path) -> None:
     ("tail", "expected"),
     [
         (b"\xc1", "not valid msgpack (FormatError"),
-        (b"\x91" * 5000, "not valid msgpack (StackError"),
+        (b"\x91" * 5000, "not valid msgpack (nested deeper than a record may be"),
         (b"\xa2\xff\xfe", "not valid msgpack (UnicodeDecodeError"),
         (b"\x81\x01\x02", "int is not allowed for map key"),
         (b"\xd4\x05\x00", "extension type 5 does not occur in cassettes"),
@@ -269,7 +271,10 @@ def test_seq_must_increase(tmp_path: Path) -> None:
         (b"[1, 2]", "a record is a JSON object, not an array"),
         (b'{"seq":0,"t":0,"conn":"c","kind":"server_frame","data_b64":"@@@"}', "not valid base64"),
         (b'{"seq":0,"t":0,"conn":"c","kind":"server_frame","data_b64":5}', "data_b64: base64 text"),
-        (b'{"seq":"x","t":0,"conn":"c","kind":"server_frame","text":"a"}', "seq: Input should be"),
+        (
+            b'{"seq":"x","t":0,"conn":"c","kind":"server_frame","text":"a"}',
+            "seq: an integer from 0",
+        ),
         (b'{"text": "\xff\xfe"}', "not valid JSON"),
     ],
 )

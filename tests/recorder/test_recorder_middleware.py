@@ -645,3 +645,27 @@ async def test_a_recorder_error_never_reaches_the_app_and_keeps_what_came_before
     warnings = [r for r in caplog.records if "recording stopped" in r.getMessage()]
     assert len(warnings) == 1
     assert "could not record on c1" in warnings[0].getMessage()
+
+
+async def test_a_frame_too_deep_to_redact_is_stored_as_a_marker_and_recording_goes_on(
+    tmp_path: Path,
+) -> None:
+    from tests.replay import blocking_app  # echoes every text frame as it is
+
+    target = tmp_path / "deep.cassette"
+    recorder = RecorderMiddleware(blocking_app.application, target=target, server="in-process")
+    communicator = WebsocketCommunicator(recorder, "/ws/")
+    connected, _ = await communicator.connect()
+    assert connected
+    deep = '{"token":' + "[" * 1000 + '"s3cret"' + "]" * 1000 + "}"
+    await communicator.send_to(text_data=deep)
+    assert await communicator.receive_from() == deep  # the app is not disturbed
+    await communicator.send_to(text_data="after")
+    assert await communicator.receive_from() == "after"
+    await communicator.disconnect()
+    recorder.session.close()
+    cassette = load_cassette(target)
+    frames = [e.text for e in cassette.events if isinstance(e, ClientFrame | ServerFrame)]
+    assert frames == ["<redacted:json:frame>", "<redacted:json:frame>", "after", "after"]
+    assert cassette.complete
+    assert b"s3cret" not in target.read_bytes()

@@ -126,6 +126,31 @@ class EngineTests(ReplayTestCase):
         ):
             case.replay(CASSETTES / "chat.cassette")
 
+    def test_a_whole_cassette_bound_gives_up_and_says_where(self) -> None:
+        result = self.replay(CASSETTES / "chat.cassette", cassette_timeout=0.001)
+        assert not result.ok
+        (note,) = [note for note in result.notes if "--cassette-timeout" in note]
+        assert note.startswith("the whole replay took longer than 0.001s (--cassette-timeout)")
+        assert "reported missing" in note
+
+    def test_recorded_pace_sleeps_no_longer_than_the_timeout(self) -> None:
+        import tempfile
+
+        from channels_replay.cassettes import save_cassette
+
+        cassette = load_cassette(CASSETTES / "chat.cassette")
+        # every event after the first 3 recorded 30 years later: a pace that slept that
+        # long would never end (the test's own timeout would fail it)
+        far = [
+            event if index < 3 else event.model_copy(update={"t": event.t + 9e8})
+            for index, event in enumerate(cassette.events)
+        ]
+        with tempfile.TemporaryDirectory() as directory:
+            path = Path(directory) / "far.cassette"
+            save_cassette(cassette.model_copy(update={"events": far}), path)
+            result = self.replay(path, pace="recorded", timeout=0.2)
+        assert result.ok, render_text(result)
+
 
 def test_a_cassettes_pattern_that_matches_nothing_is_a_failing_test() -> None:
     class Nothing(ReplayTestCase):

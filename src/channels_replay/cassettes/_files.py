@@ -16,6 +16,7 @@ from typing import BinaryIO, NamedTuple
 
 from channels_replay.cassettes._problems import describe_target
 from channels_replay.cassettes._reader import CassetteForm, open_cassette
+from channels_replay.cassettes._safe_io import refuse_symlink
 from channels_replay.cassettes._writer import CassetteWriter, form_for_path
 from channels_replay.cassettes.model import Cassette
 from channels_replay.cassettes.redaction import Redactor
@@ -44,9 +45,14 @@ def load_cassette(source: str | os.PathLike[str] | BinaryIO) -> Cassette:
 
 @contextlib.contextmanager
 def _replacing(target: str | os.PathLike[str]) -> Iterator[Path]:
-    """A temporary path beside `target`, renamed onto it when the block succeeds."""
+    """A temporary path beside `target`, renamed onto it when the block succeeds.
+
+    A `target` that is a symbolic link is refused; errors name `target`, not the
+    temporary file.
+    """
     final = Path(target)
     name = describe_target(target)
+    refuse_symlink(final)
     try:
         fd, temporary = tempfile.mkstemp(dir=final.parent, prefix=f".{final.name}.", suffix=".tmp")
     except OSError as exc:
@@ -60,9 +66,13 @@ def _replacing(target: str | os.PathLike[str]) -> Iterator[Path]:
             os.fsync(fd)
         finally:
             os.close(fd)
+        refuse_symlink(final)  # made a link while the cassette was written
         os.replace(path, final)
     except OSError as exc:
-        raise CassetteError(f"{name}: writing the cassette failed: {exc}") from None
+        raise CassetteError(f"{name}: writing the cassette failed: {exc.strerror or exc}") from None
+    except CassetteError as exc:  # the writer names the file it writes: the temporary one
+        message = str(exc).replace(str(path), name)
+        raise CassetteError(message) from None
     finally:
         with contextlib.suppress(FileNotFoundError):
             path.unlink()

@@ -15,7 +15,12 @@ import json
 from base64 import b64decode, b64encode
 from typing import Any, BinaryIO
 
-from channels_replay.cassettes._msgpack_codec import MAX_RECORD_BYTES, READ_SIZE, check_size
+from channels_replay._json import JsonTooDeep, loads_bounded
+from channels_replay.cassettes._msgpack_codec import (
+    MAX_RECORD_BYTES,
+    MAX_RECORD_DEPTH,
+    check_size,
+)
 from channels_replay.cassettes._problems import RecordProblem
 from channels_replay.cassettes._records import event_to_record, frame_record
 from channels_replay.cassettes.model import Event
@@ -30,8 +35,9 @@ __all__ = [
 ]
 
 B64_SUFFIX = "_b64"
+_SLICE = 1024 * 1024
+"""How much of a line is read at a time."""
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-_DECODER = json.JSONDecoder()
 
 
 def encode_record(record: dict[str, Any]) -> bytes:
@@ -81,10 +87,22 @@ class JsonlEncoder:
         return encode_record(frame_record(kind, seq, t, conn, text, data))
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
 def decode_line(line: bytes) -> dict[str, Any]:
-    """The record on one line; `RecordProblem` when it is not a JSON object."""
+    """The record on one line; `RecordProblem` when it is not a JSON object.
+
+    Strict JSON: `NaN` and `Infinity` are refused, and so is nesting deeper than a
+    record may hold.
+    """
     try:
-        record = _DECODER.decode(line.decode("utf-8"))
+        record = loads_bounded(line.decode("utf-8"), MAX_RECORD_DEPTH, parse_constant=_no_constant)
+    except JsonTooDeep:
+        raise RecordProblem(
+            f"the record nests deeper than the {MAX_RECORD_DEPTH} levels a record may"
+        ) from None
     except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
         raise RecordProblem(f"not valid JSON ({exc})") from None
     if type(record) is not dict:
@@ -122,7 +140,9 @@ class JsonlRecords:
 
     Same contract as `MsgpackRecords`: `next()` gives the next record or None at the end;
     a last line without its newline that is not valid JSON is a cut (`cut_at`), anywhere
-    else invalid JSON is damage (`RecordProblem`). Blank lines are skipped.
+    else invalid JSON is damage (`RecordProblem`). Blank lines are skipped. A line is
+    read with a bounded `readline`, so a line longer than a record may be is refused
+    before it is held in memory.
     """
 
     form = "jsonl"
@@ -146,52 +166,56 @@ class JsonlRecords:
     def next(self) -> dict[str, Any] | None:
         """The next record, or None at the end of the stream (see `cut_at`)."""
         while True:
-            newline = self._buf.find(b"\n", self._pos)
-            if newline < 0:
-                if self._eof:
-                    return self._last_line()
-                self._read_more()
+            line = self._read_line()
+            if line is None:
+                return None
+            text, ended = line
+            if not text.strip():
                 continue
-            line = self._buf[self._pos : newline]
-            self.offset = self._base + self._pos
+            self.index += 1
+            if ended:
+                return decode_line(text)
+            try:
+                return decode_line(text)
+            except RecordProblem:  # a last line without its newline: a cut write
+                self.cut_at = self.offset
+                return None
+
+    def _read_line(self) -> tuple[bytes, bool] | None:
+        """The next line without its newline and whether it had one; None at the end."""
+        self.offset = self._base + self._pos
+        newline = self._buf.find(b"\n", self._pos)
+        if newline >= 0:  # still within the first block read to tell the form
+            text = self._buf[self._pos : newline]
             self._pos = newline + 1
             self.line += 1
-            if line.strip():
-                self.index += 1
-                return decode_line(line)
-
-    def _last_line(self) -> dict[str, Any] | None:
-        self.size = self._base + len(self._buf)
-        line = self._buf[self._pos :]
-        self.offset = self._base + self._pos
-        self._pos = len(self._buf)
-        if not line.strip():
-            return None
+            return text, True
+        head = self._buf[self._pos :]
+        self._base += len(self._buf)
+        self._buf, self._pos = b"", 0
+        parts, length, ended = [head], len(head), False
+        while not self._eof and not ended:
+            if length > MAX_RECORD_BYTES:
+                self.line += 1
+                raise RecordProblem(
+                    f"the line is longer than the {MAX_RECORD_BYTES // (1024 * 1024)} MiB "
+                    "a record may hold: a cassette never writes one"
+                )
+            try:  # in slices, so a line refused for its length is never copied whole
+                part = self._stream.readline(min(_SLICE, MAX_RECORD_BYTES + 1 - length))
+            except OSError as exc:
+                raise RecordProblem(f"reading failed: {exc}") from None
+            if not part:
+                self._eof = True
+                break
+            parts.append(part)
+            length += len(part)
+            self._base += len(part)
+            ended = part.endswith(b"\n")
+        if not ended:
+            self.size = self._base
+            if not length:
+                return None
         self.line += 1
-        self.index += 1
-        try:
-            return decode_line(line)
-        except RecordProblem:
-            self.cut_at = self.offset
-            return None
-
-    def _read_more(self) -> None:
-        pending = len(self._buf) - self._pos
-        if pending > MAX_RECORD_BYTES:
-            self.offset = self._base + self._pos
-            self.line += 1
-            raise RecordProblem(
-                f"the line is longer than the {MAX_RECORD_BYTES // (1024 * 1024)} MiB "
-                "a record may hold"
-            )
-        try:
-            # a long line is read in growing chunks, so joining them stays linear
-            chunk = self._stream.read(max(READ_SIZE, pending))
-        except OSError as exc:
-            raise RecordProblem(f"reading failed: {exc}") from None
-        if not chunk:
-            self._eof = True
-            return
-        self._base += self._pos
-        self._buf = self._buf[self._pos :] + chunk
-        self._pos = 0
+        text = b"".join(parts)
+        return (text[:-1], True) if ended else (text, False)

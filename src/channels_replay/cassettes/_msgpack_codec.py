@@ -41,6 +41,7 @@ from typing import Any, BinaryIO
 
 import msgpack
 
+from channels_replay._json import depth_exceeds
 from channels_replay.cassettes._problems import RecordProblem
 from channels_replay.cassettes.model import (
     FORMAT_VERSION,
@@ -57,6 +58,7 @@ __all__ = [
     "LAYOUTS",
     "MAX_CONTAINER_LEN",
     "MAX_RECORD_BYTES",
+    "MAX_RECORD_DEPTH",
     "MAX_SHARED_PAYLOAD",
     "PAYLOAD_WINDOW",
     "READ_SIZE",
@@ -69,6 +71,9 @@ __all__ = [
 
 MAX_RECORD_BYTES = 64 * 1024 * 1024
 """No record may be larger: a bigger length prefix in a file is damage, not data."""
+MAX_RECORD_DEPTH = 64
+"""No record may nest arrays and maps deeper (frames are strings, so this only bounds the
+header's metadata and noise rules)."""
 MAX_CONTAINER_LEN = 1_000_000
 """No array or map in a record may have more elements."""
 READ_SIZE = 64 * 1024
@@ -396,11 +401,21 @@ class MsgpackRecords:
         self.offset = unpacker.tell()
         while True:
             try:
-                return unpacker.unpack()
+                record = unpacker.unpack()
             except msgpack.OutOfData:
                 pass
             except (ValueError, TypeError, msgpack.UnpackException) as exc:
                 raise RecordProblem(f"not valid msgpack ({_describe_unpack_error(exc)})") from None
+            else:
+                if record is None:
+                    raise RecordProblem(
+                        "a nil where a record belongs (a record is a map or an array)"
+                    )
+                if depth_exceeds(record, MAX_RECORD_DEPTH):
+                    raise RecordProblem(
+                        f"the record nests deeper than the {MAX_RECORD_DEPTH} levels a record may"
+                    )
+                return record
             if self._eof:
                 self._at_end()
                 return None
@@ -447,6 +462,8 @@ class MsgpackRecords:
 
 
 def _describe_unpack_error(exc: BaseException) -> str:
+    if isinstance(exc, msgpack.StackError):
+        return "nested deeper than a record may be"
     text = str(exc)
     name = type(exc).__name__
     return f"{name}: {text}" if text else name

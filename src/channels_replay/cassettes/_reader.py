@@ -36,6 +36,7 @@ from channels_replay.cassettes._records import (
     record_to_event,
     record_to_header,
 )
+from channels_replay.cassettes._safe_io import open_regular_file
 from channels_replay.cassettes.migrations import (
     OLDEST_READABLE_VERSION,
     Migrator,
@@ -74,11 +75,11 @@ def detect_form(path_or_bytes: str | os.PathLike[str] | bytes | bytearray) -> Ca
     else:
         name = describe_target(path_or_bytes)
         try:
-            with open(path_or_bytes, "rb") as file:
+            with open_regular_file(path_or_bytes) as file:
                 prefix = file.read(READ_SIZE)
         except OSError as exc:
             reason = exc.strerror or exc
-            raise CassetteError(f"{name}: cannot open the cassette: {reason}") from None
+            raise CassetteError(f"{name}: cannot read the cassette: {reason}") from None
     return _check_prefix(prefix, name)
 
 
@@ -124,16 +125,16 @@ class CassetteReader:
         stream: BinaryIO
         if isinstance(source, str | os.PathLike):
             self.path = Path(source)
-            try:
-                self._owned = stream = open(source, "rb")  # noqa: SIM115 (closed by close())
-            except OSError as exc:
-                raise CassetteError(
-                    f"{self.name}: cannot open the cassette: {exc.strerror or exc}"
-                ) from None
+            self._owned = stream = open_regular_file(source)
         else:
             stream = source
         try:
-            prefix = stream.read(READ_SIZE)
+            try:
+                prefix = stream.read(READ_SIZE)
+            except OSError as exc:
+                raise CassetteError(
+                    f"{self.name}: cannot read the cassette: {exc.strerror or exc}"
+                ) from None
             if isinstance(prefix, bytearray | memoryview):
                 prefix = bytes(prefix)
             if not isinstance(prefix, bytes):

@@ -38,6 +38,7 @@ __all__ = [
     "RECORD_END",
     "RECORD_HEADER",
     "EndRecord",
+    "check_event_fields",
     "end_record",
     "event_to_record",
     "frame_record",
@@ -173,6 +174,97 @@ def end_record(events: int, *, complete: bool = True, problem: str | None = None
 
 _VALIDATORS = {kind: cls.__pydantic_validator__ for kind, cls in EVENT_CLASSES.items()}
 
+MAX_SEQ = 2**63 - 1
+MAX_OFFSET = 1e9
+"""The largest time offset a record may hold, in seconds (some 31 years)."""
+
+
+def _describe(value: Any) -> str:
+    """A value's type (as JSON and msgpack name it) with a short preview, for messages."""
+    if value is None:
+        return "null"
+    names = {bool: "a boolean", int: "an integer", float: "a number", str: "a string"}
+    names |= {bytes: "bytes", list: "an array", tuple: "an array", dict: "a map"}
+    name = names.get(type(value), type(value).__name__)
+    if type(value) in (bool, int, float):
+        return f"{name} ({value!r})"
+    if type(value) is str:
+        return f"{name} ({value if len(value) <= 20 else value[:20] + '...'!r})"
+    return name
+
+
+def _integer(value: Any, low: int, high: int) -> bool:
+    return type(value) is int and low <= value <= high
+
+
+def _string(value: Any) -> bool:
+    return type(value) is str
+
+
+def _strings(value: Any) -> bool:
+    return type(value) is list and all(type(item) is str for item in value)
+
+
+def _headers(value: Any) -> bool:
+    return type(value) is list and all(
+        type(pair) in (list, tuple) and len(pair) == 2 and all(type(p) is str for p in pair)
+        for pair in value
+    )
+
+
+def _client(value: Any) -> bool:
+    return (
+        type(value) in (list, tuple)
+        and len(value) == 2
+        and type(value[0]) is str
+        and _integer(value[1], 0, 65535)
+    )
+
+
+def _close_code(value: Any) -> bool:
+    return _integer(value, 0, 65535)
+
+
+_FIELD_CHECKS: dict[str, tuple[Any, str]] = {
+    "path": (_string, "a string"),
+    "query_string": (_string, "a string"),
+    "headers": (_headers, "an array of [name, value] string pairs"),
+    "subprotocols": (_strings, "an array of strings"),
+    "client": (_client, "[host, port] (a string and a port from 0 to 65535)"),
+    "user": (_string, "a string"),
+    "subprotocol": (_string, "a string"),
+    "text": (_string, "a string"),
+    "data": (lambda value: type(value) is bytes, "bytes"),
+    "code": (_close_code, "an integer close code from 0 to 65535"),
+    "reason": (_string, "a string"),
+    "status": (lambda value: _integer(value, 100, 599), "an HTTP status from 100 to 599"),
+}
+"""The JSON/msgpack type of each event field (null is allowed where the model has a
+default): checked before pydantic, whose lax mode would read "0" or 1.0 as 0 or 1."""
+
+
+def check_event_fields(record: dict[str, Any], kind: str = "") -> None:
+    """`RecordProblem` when a field of an event record has the wrong type or range."""
+    invalid = f"invalid {kind} event" if kind else "invalid event"
+    seq = record.get("seq")
+    if not _integer(seq, 0, MAX_SEQ):
+        raise RecordProblem(
+            f"{invalid}: seq: an integer from 0 to 2**63-1 is needed, not {_describe(seq)}"
+        )
+    t: Any = record.get("t")
+    if type(t) not in (int, float) or not 0 <= t <= MAX_OFFSET:  # NaN fails the comparison
+        raise RecordProblem(
+            f"{invalid}: t: a number of seconds from 0 to {MAX_OFFSET:g} is needed, "
+            f"not {_describe(t)}"
+        )
+    conn = record.get("conn")
+    if type(conn) is not str or not conn:
+        raise RecordProblem(f"{invalid}: conn: a non-empty string is needed, not {_describe(conn)}")
+    for name, value in record.items():
+        check = _FIELD_CHECKS.get(name)
+        if check is not None and value is not None and not check[0](value):
+            raise RecordProblem(f"{invalid}: {name}: {check[1]} is needed, not {_describe(value)}")
+
 
 def record_to_event(record: dict[str, Any]) -> Event:
     """Validate an event record into its model; `RecordProblem` says what is wrong."""
@@ -182,6 +274,7 @@ def record_to_event(record: dict[str, Any]) -> Event:
     except (KeyError, TypeError):
         known = ", ".join(EVENT_CLASSES)
         raise RecordProblem(f"unknown event kind {kind!r} (known kinds: {known})") from None
+    check_event_fields(record, str(kind))
     try:
         event: Event = validator.validate_python(record)
     except ValidationError as exc:
@@ -189,11 +282,34 @@ def record_to_event(record: dict[str, Any]) -> Event:
     return event
 
 
+def _optional_string(value: Any) -> bool:
+    return value is None or type(value) is str
+
+
+_HEADER_CHECKS: dict[str, tuple[Any, str]] = {
+    "version": (lambda value: _integer(value, 0, 2**31), "an integer"),
+    "created_at": (_string, "an ISO 8601 date and time string"),
+    "library_version": (_string, "a string"),
+    "app": (_optional_string, "a string"),
+    "server": (_optional_string, "a string"),
+    "redacted": (lambda value: type(value) is bool, "true or false"),
+    "noise": (lambda value: type(value) is list, "an array of noise rules"),
+    "metadata": (lambda value: type(value) is dict, "a map"),
+}
+"""The type of each header field, checked before pydantic's lax validation."""
+
+
 def record_to_header(record: dict[str, Any]) -> CassetteHeader:
     """Validate a (current-version) header record into a `CassetteHeader`."""
     body = {key: value for key, value in record.items() if key != "record"}
     if body.get("format") != FORMAT_NAME:
         raise RecordProblem(f"the header names format {body.get('format')!r}, not {FORMAT_NAME!r}")
+    for name, value in body.items():
+        check = _HEADER_CHECKS.get(name)
+        if check is not None and not check[0](value):
+            raise RecordProblem(
+                f"invalid header: {name}: {check[1]} is needed, not {_describe(value)}"
+            )
     try:
         return CassetteHeader.model_validate(body)
     except ValidationError as exc:
@@ -215,6 +331,9 @@ def record_to_end(record: dict[str, Any]) -> EndRecord:
     if unknown:
         raise RecordProblem(f"the end record has unknown fields {sorted(unknown)}")
     try:
-        return EndRecord.model_validate(body, strict=True)
+        end = EndRecord.model_validate(body, strict=True)
     except ValidationError as exc:
         raise RecordProblem(f"invalid end record: {summarize_validation_error(exc)}") from None
+    if end.events is not None and end.events < 0:
+        raise RecordProblem(f"the end record counts {end.events} events, fewer than none")
+    return end

@@ -21,15 +21,13 @@ from channels_replay.cassettes._jsonl_codec import JsonlEncoder
 from channels_replay.cassettes._msgpack_codec import MAX_RECORD_BYTES, MsgpackEncoder
 from channels_replay.cassettes._reader import CassetteForm
 from channels_replay.cassettes._records import EVENT_CLASSES, end_record, header_to_record
+from channels_replay.cassettes._safe_io import FILE_MODE, open_private_for_writing
 from channels_replay.cassettes.model import FORMAT_VERSION, CassetteHeader, Event
 from channels_replay.errors import CassetteError
 
 __all__ = ["FILE_MODE", "CassetteWriter", "form_for_path"]
 
 _EVENT_TYPES = tuple(EVENT_CLASSES.values())
-
-FILE_MODE = 0o600
-"""Cassette files are readable by their owner only: they hold what users sent."""
 
 
 def form_for_path(path: str | os.PathLike[str]) -> CassetteForm:
@@ -38,12 +36,10 @@ def form_for_path(path: str | os.PathLike[str]) -> CassetteForm:
 
 
 def _open_private(path: Path) -> BinaryIO:
-    """Create or truncate `path` with mode 0o600 (whatever the umask), unbuffered."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
-    fd = os.open(path, flags, FILE_MODE)
+    """Create or truncate `path` with mode 0o600 (whatever the umask), unbuffered, never
+    through a symbolic link."""
+    fd = open_private_for_writing(path)
     try:
-        if hasattr(os, "fchmod"):  # an existing file keeps its mode through O_TRUNC
-            os.fchmod(fd, FILE_MODE)
         return open(fd, "wb", buffering=0)
     except BaseException:
         os.close(fd)

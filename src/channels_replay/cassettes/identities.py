@@ -9,10 +9,10 @@ reads it from there. Pure: no Django, no I/O.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from typing import Any
 
+from channels_replay._json import loads_bounded
 from channels_replay.cassettes.model import Cassette, ConnectEvent, Event, ServerFrame
 from channels_replay.signals import SignalNames
 
@@ -61,7 +61,7 @@ def identity_in_frame(text: str | None, signals: SignalNames) -> str | None:
     if text is None or signals.kind_of(text) != "authentication":
         return None
     try:
-        message = json.loads(text)
+        message = loads_bounded(text)
     except ValueError:
         return None
     if not isinstance(message, dict):

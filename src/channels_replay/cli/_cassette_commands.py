@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import click
 
-from channels_replay.cli._group import main
+from channels_replay.cli._group import main, printable
 from channels_replay.errors import ConfigurationError
 from channels_replay.signals import SignalKind, SignalNames
 
@@ -96,12 +96,12 @@ def show(
         lines = _json_lines(reader, conn) if as_json else _timeline(reader, conn)
         try:
             for line in lines:
-                click.echo(line if as_json else _cut(line, width))
+                click.echo(printable(line) if as_json else _cut(printable(line), width))
         except BrokenPipeError:  # `channels-replay show x | head`
             _silence_stdout()
             return
     if not as_json and not reader.complete:
-        click.secho(f"warning: {reader.problem}", err=True, fg="yellow")
+        click.secho(f"warning: {printable(reader.problem or '')}", err=True, fg="yellow")
 
 
 def _timeline(reader: CassetteReader, conn: str | None) -> Iterator[str]:
@@ -223,9 +223,11 @@ def _detail(event: Event, action_key: str) -> str:
 
 
 def _describe_text(text: str, action_key: str) -> str:
+    from channels_replay._json import loads_bounded
+
     try:
-        document = json.loads(text)
-    except ValueError:
+        document = loads_bounded(text)
+    except ValueError:  # not JSON, or nested too deep to render
         return repr(text)
     if isinstance(document, dict) and isinstance(document.get(action_key), str):
         action: str = document[action_key]

@@ -123,6 +123,13 @@ def _replay_options(function: F) -> F:
             show_default=True,
             help="Upper bound (s) of one collection, for an app that stopped answering.",
         ),
+        click.option(
+            "--cassette-timeout",
+            type=click.FloatRange(min=0, min_open=True),
+            default=None,
+            help="Upper bound (s) of a whole cassette's replay, 300 by default; past it, "
+            "nothing more is awaited.",
+        ),
         *CREDENTIAL_OPTIONS,
         click.option(
             "--credentials",
@@ -158,6 +165,7 @@ def _replay_setup(function: Callable[..., None]) -> Callable[..., None]:
         ordering: Literal["strict", "any"],
         pace: Literal["fast", "recorded"],
         timeout: float,
+        cassette_timeout: float | None,
         headers: tuple[str, ...],
         query: tuple[str, ...],
         json_values: tuple[str, ...],
@@ -189,10 +197,31 @@ def _replay_setup(function: Callable[..., None]) -> Callable[..., None]:
             json=json_values,
             path_map=path_map,
             credentials=credentials_file,
+            on_blocked=_exit_when_blocked,
         )
+        if cassette_timeout is not None:
+            config.cassette_timeout = cassette_timeout
         function(environment=environment, config=config, **rest)
 
     return _app_options(_replay_options(command))
+
+
+_replaying: list[Path] = []
+"""The cassette being replayed, for the message of `_exit_when_blocked`."""
+
+
+def _exit_when_blocked(message: str) -> None:
+    """The app blocked the event loop past --timeout: report it and end the process.
+
+    Called from the watchdog's thread; the app's code cannot be interrupted, so waiting
+    for it would hold every bound off for as long as it blocks.
+    """
+    where = f"{_replaying[-1]}: " if _replaying else ""
+    with contextlib.suppress(Exception):
+        sys.stdout.flush()
+        click.secho(f"error: {where}{message}; stopping here", err=True, fg="red")
+        sys.stderr.flush()
+    os._exit(EXIT_DIFFERENCES)
 
 
 class _Environment:
@@ -408,7 +437,12 @@ def replay(
     """
     from asgiref.sync import async_to_sync
 
-    from channels_replay.replay.runner import check_named_identities, find_cassettes, replay_file
+    from channels_replay.replay.runner import (
+        check_cassette,
+        check_named_identities,
+        find_cassettes,
+        replay_file,
+    )
     from channels_replay.replay.update import rewrite_cassette
     from channels_replay.reports import render_json, render_junit, render_text
 
@@ -420,6 +454,8 @@ def replay(
     cassettes = find_cassettes(paths)
     if not cassettes:
         raise ReplayError(f"no cassettes under {', '.join(paths)}: record a session first")
+    for path in cassettes:  # bad input is reported before the app is set up
+        check_cassette(path)
     restore_stdout = _stdout_to_stderr() if as_json else None  # the app's prints off the JSON
     app = environment.load_app()
     check_named_identities(cassettes, config)
@@ -431,6 +467,7 @@ def replay(
             cassettes, label="replaying", file=sys.stderr, hidden=not show_bar
         ) as bar:
             for path in bar:
+                _replaying.append(path)
                 environment.before_cassette()
                 result = async_to_sync(replay_file)(path, app, config)
                 results.append(result)
@@ -493,11 +530,14 @@ def learn_noise(
     from asgiref.sync import async_to_sync
 
     from channels_replay.replay.learn import learn_proposals, store_rules
+    from channels_replay.replay.runner import check_cassette
 
     if runs < 2:
         raise ConfigurationError(
             f"--runs must be at least 2, not {runs}: noise is what differs between replays"
         )
+    check_cassette(cassette)  # bad input is reported before the app is set up
+    _replaying.append(cassette)
     app = environment.load_app()
     environment.set_up()
     try:

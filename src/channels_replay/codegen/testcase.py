@@ -13,7 +13,6 @@ credentials are filled in from `Credentials`, as replay fills them in.
 from __future__ import annotations
 
 import importlib
-import json
 import keyword
 import re
 from collections.abc import Iterable, Sequence
@@ -22,6 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from channels_replay._json import loads_bounded
 from channels_replay.cassettes import (
     AcceptEvent,
     Cassette,
@@ -194,7 +194,7 @@ class _Generator:
             return
         assert text is not None
         try:
-            content = json.loads(text)
+            content = loads_bounded(text)
         except ValueError:
             self.lines.append(_call(f"await {var}.send_to", [f"text_data={string(text)}"]))
             return
@@ -241,7 +241,7 @@ class _Generator:
             if isinstance(event, ServerFrame) and event.text is not None:
                 kind = self.names.kind_of(event.text)
                 try:
-                    content = json.loads(event.text)
+                    content = loads_bounded(event.text)
                 except ValueError:
                     self.flush(conn, pending)
                     self.expect(f"await {var}.receive_from()", event.text)

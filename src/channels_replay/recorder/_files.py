@@ -14,10 +14,14 @@ import os
 from datetime import datetime
 from pathlib import Path
 
+from channels_replay.cassettes._safe_io import (
+    FILE_MODE,
+    make_private_dirs,
+    open_private_for_writing,
+)
+
 __all__ = ["FILE_MODE", "BatchedFile", "CassettePaths", "is_directory_target"]
 
-FILE_MODE = 0o600
-"""Cassettes are readable by their owner only: they hold what users sent."""
 _DEFAULT_SUFFIX = ".cassette"
 
 
@@ -69,14 +73,12 @@ class CassettePaths:
 
 
 class BatchedFile:
-    """A new file (mode 0o600, parents created) that collects writes until `commit()`."""
+    """A new file (mode 0o600, never through a symbolic link, missing parents created
+    with mode 0o700) that collects writes until `commit()`."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
-        self._fd: int | None = os.open(path, flags, FILE_MODE)
-        if hasattr(os, "fchmod"):  # an existing file keeps its mode through O_TRUNC
-            os.fchmod(self._fd, FILE_MODE)
+        make_private_dirs(path.parent)
+        self._fd: int | None = open_private_for_writing(path)
         self.name = str(path)
         """The path, as streams name themselves (the writer uses it in messages)."""
         self._chunks: list[bytes] = []

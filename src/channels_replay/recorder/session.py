@@ -52,6 +52,7 @@ from channels_replay.cassettes import (
     form_for_path,
 )
 from channels_replay.cassettes._construct import make_event
+from channels_replay.errors import RecorderError
 from channels_replay.identity import IdentityHook
 from channels_replay.recorder._files import BatchedFile, CassettePaths
 from channels_replay.recorder._options import (
@@ -206,7 +207,8 @@ class RecordingSession:
     `target` is a cassette file (`.cassette` or `.msgpack`: the msgpack stream; `.jsonl`:
     JSON Lines) or a directory, where `session-YYYYmmdd-HHMMSS.cassette` is created (with
     `-cN` before the suffix per connection in per-connection mode). Raises RecorderError
-    when Django's DEBUG is False and neither `force` nor `RECORD_FORCE` is set.
+    when Django's DEBUG is False and neither `force` nor `RECORD_FORCE` is set, and when
+    a file `target` is a symbolic link.
     """
 
     def __init__(
@@ -232,6 +234,12 @@ class RecordingSession:
         self.snapshot_rows = None if self._snapshot is None else self._snapshot.rows
         """How many rows the snapshot written beside each cassette holds (None: no snapshot)."""
         self._paths = CassettePaths(target)
+        if not self._paths.directory and self.target.is_symlink():
+            raise RecorderError(
+                f"{self.target}: is a symbolic link, and channels-replay does not write a "
+                "cassette through one (it would overwrite what the link points at): remove "
+                "the link or give another path"
+            )
         self.signal_names = signal_names()
         """The signal convention of the recorded app (Django settings, else the defaults)."""
         self._header = CassetteHeader(

@@ -10,13 +10,13 @@ at the paths they cover. See docs/diff-and-noise.md for the semantics.
 
 from __future__ import annotations
 
-import json
 from collections import deque
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Any, Final, Literal, NamedTuple, TypeAlias
 
+from channels_replay._json import loads_bounded
 from channels_replay.cassettes.model import AcceptEvent, ServerClose, ServerFrame
 from channels_replay.errors import ConfigurationError
 from channels_replay.replay._paths import JsonPath, format_path
@@ -281,7 +281,7 @@ def _prepare(frame: Frame, action_key: str, rules: NoiseRules | None) -> _Prepar
 
 def _prepare_text(text: str, action_key: str, rules: NoiseRules | None) -> _Prepared:
     try:
-        value = json.loads(text)
+        value = loads_bounded(text)
     except ValueError:
         return _Prepared("text", text, text, None, lambda: ("text", text), text)
     action = value.get(action_key) if isinstance(value, dict) else None

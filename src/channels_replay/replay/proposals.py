@@ -9,12 +9,12 @@ frame nearby that matches better. Pure: plain functions over frames.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, TypeAlias
 
+from channels_replay._json import loads_bounded
 from channels_replay.cassettes.model import AcceptEvent, ServerClose, ServerFrame
 from channels_replay.errors import ConfigurationError
 from channels_replay.replay._paths import ANY_INDEX, JsonPath, Segment, format_path
@@ -317,7 +317,7 @@ class _Parsed:
                 return
             text = frame.text or ""
             try:
-                self.value = json.loads(text)
+                self.value = loads_bounded(text)
             except ValueError:
                 self.kind, self.value, self.summary = "text", text, text
                 return

@@ -135,12 +135,14 @@ class ReplayResult:
     """Exceptions the app raised during the replay, one line each, by connection."""
     app_failures: list[AppFailure] = field(default_factory=list)
     """The same exceptions with the step they came after and the app's traceback."""
+    blocked: str | None = None
+    """In-process: where the app blocked the event loop past the timeout (a failure)."""
     signals: SignalNames = field(default_factory=SignalNames)
     """The signal convention the replay went by (the cassette's), for reports."""
 
     @property
     def ok(self) -> bool:
-        return not self.app_errors and all(step.ok for step in self.steps)
+        return not self.app_errors and not self.blocked and all(step.ok for step in self.steps)
 
     @property
     def failed_steps(self) -> list[StepResult]:
@@ -186,6 +188,8 @@ class ReplayResult:
         """
         lines = [f"{self.name}: {self.difference_count} difference(s)"]
         lines.extend(f"  the app raised on {error}" for error in self.app_errors)
+        if self.blocked:
+            lines.append(f"  {self.blocked}")
         for step in self.failed_steps:
             lines.append(f"  step {step.step.index + 1}: {step.step.describe()}")
             for outcome in step.outcomes:

@@ -28,6 +28,7 @@ from channels_replay.cassettes.model import (
     ServerFrame,
 )
 from channels_replay.drivers.base import AppDone, Arrival, Driver, ServerEvent
+from channels_replay.replay._watchdog import LoopWatchdog
 from channels_replay.replay.diff import Ordering
 from channels_replay.replay.machine import Collect, Finished, Perform, ReplayMachine
 from channels_replay.replay.noise import NoiseRules
@@ -37,6 +38,7 @@ from channels_replay.replay.substitution import Credentials, client_frame, conne
 from channels_replay.signals import SignalNames
 
 __all__ = [
+    "DEFAULT_CASSETTE_TIMEOUT",
     "DEFAULT_GRACE",
     "DEFAULT_SETTLE",
     "DEFAULT_TIMEOUT",
@@ -50,8 +52,13 @@ Pace = Literal["fast", "recorded"]
 DEFAULT_TIMEOUT = 5.0
 DEFAULT_GRACE = 0.25
 DEFAULT_SETTLE = 1.0
+DEFAULT_CASSETTE_TIMEOUT = 300.0
+MIN_STALL = 2.0
+"""In-process, the app blocking the event loop for longer than `timeout`, and at least
+this long (a loaded machine may hold a loop back for a moment), fails the replay."""
 MAX_PACE_DELAY = 60.0
-"""With `pace="recorded"`, the longest pause between two actions, whatever was recorded."""
+"""With `pace="recorded"`, the longest pause between two actions, whatever was recorded
+(and never longer than `timeout`)."""
 
 
 @dataclass
@@ -65,6 +72,10 @@ class ReplayOptions:
     pace: Pace = "fast"
     timeout: float = DEFAULT_TIMEOUT
     """Upper bound of one collection, for an app that no longer answers as recorded."""
+    cassette_timeout: float = DEFAULT_CASSETTE_TIMEOUT
+    """Upper bound of the whole replay: past it, what is still awaited is given up at once
+    (the remaining steps are performed without waiting, so their events are reported
+    missing)."""
     grace: float = DEFAULT_GRACE
     """Live servers: how long the end of a replay stays quiet before it counts as over."""
     settle: float = DEFAULT_SETTLE
@@ -73,6 +84,12 @@ class ReplayOptions:
     """The signal convention; None: the cassette's own (else the defaults)."""
     redactor: Redactor | None = None
     """Applied to what the app sends, where the cassette was redacted at record time."""
+    on_blocked: Callable[[str], None] | None = None
+    """In-process: called, from another thread, with what the replay was doing when the app
+    has blocked the event loop for longer than `timeout` (at least `MIN_STALL`; the command
+    line reports it and
+    ends the process: the app's code cannot be interrupted). Either way the result fails
+    with `blocked` once the loop runs again."""
 
 
 async def run_replay(
@@ -88,12 +105,21 @@ async def run_replay(
     machine = ReplayMachine(cassette.events, names)
     loop = _Loop(machine, driver, options)
     started = time.monotonic()
+    watchdog = None
+    if driver.can_tell_done:  # in-process: the app shares this event loop
+        limit = max(options.timeout, MIN_STALL)
+        watchdog = LoopWatchdog(asyncio.get_running_loop(), limit, loop.blocked)
+        watchdog.start()
     app_log = _AppLog(machine) if driver.can_tell_done else None
     try:
         with app_log or contextlib.nullcontext():
             await loop.run()
     finally:
-        await driver.aclose()
+        try:
+            await driver.aclose()
+        finally:
+            if watchdog is not None:
+                watchdog.stop()
     loop.note_failures()
     steps = machine.results(options.rules, options.ordering)
     if app_log is not None:
@@ -115,6 +141,7 @@ async def run_replay(
         notes=loop.notes,
         app_errors=[failure.describe() for failure in failures],
         app_failures=failures,
+        blocked=loop.stall,
         signals=names,
     )
 
@@ -169,6 +196,10 @@ class _Loop:
         self.settling = True
         """Whether actions wait for the app to be done (in-process, until it never is)."""
         self.notes: list[str] = []
+        self.cassette_deadline = self.started + options.cassette_timeout
+        self.out_of_time = False
+        self.stall: str | None = None
+        """What the app was doing when it blocked the event loop past the timeout."""
         self.failure_steps: list[Step | None] = []
         """For each exception the driver saw the app raise, the step performed before it."""
 
@@ -194,7 +225,9 @@ class _Loop:
             if isinstance(command, Finished):
                 return
             if isinstance(command, Perform):
-                if options.pace == "recorded":
+                if time.monotonic() >= self.cassette_deadline:
+                    self._out_of_time()
+                elif options.pace == "recorded":
                     await self._pace(command.step, first_t)
                 arrived = driver.arrived()
                 if arrived:  # what came before the action belongs before it
@@ -211,7 +244,7 @@ class _Loop:
             assert isinstance(command, Collect)
             now = time.monotonic()
             if deadline is None:
-                deadline = now + options.timeout
+                deadline = min(now + options.timeout, self.cassette_deadline)
             remaining = max(deadline - now, 0.0)
             draining_live = command.drain and not driver.can_tell_done
             wait = min(remaining, options.grace) if draining_live else remaining
@@ -220,6 +253,9 @@ class _Loop:
                 machine.feed(event.conn, self._redacted(event.event), self._now())
             elif isinstance(event, AppDone) or (draining_live and wait < remaining):
                 machine.settle()
+                deadline = None
+            elif deadline >= self.cassette_deadline:
+                machine.give_up(self._out_of_time())
                 deadline = None
             else:
                 machine.give_up(f"nothing came within {options.timeout:g}s")
@@ -268,8 +304,35 @@ class _Loop:
         elif isinstance(action, ClientDisconnect):
             await self.driver.disconnect(action.conn, action.code)
 
+    def blocked(self, seconds: float) -> None:
+        """The watchdog saw the app block the event loop (called from its thread)."""
+        step = self.machine.last_performed
+        at = f"after step {step.index + 1} ({step.describe()})" if step else "before step 1"
+        self.stall = (
+            f"the app blocked the event loop for more than {seconds:.1f}s {at} "
+            "(a blocking call in async code: time.sleep, a synchronous socket or database "
+            "call); the replay gave up on it"
+        )
+        if self.options.on_blocked is not None:
+            self.options.on_blocked(self.stall)
+
+    def _out_of_time(self) -> str:
+        """Past the whole-cassette bound: stop waiting for anything (said once in the notes)."""
+        why = f"the whole replay took longer than {self.options.cassette_timeout:g}s"
+        if not self.out_of_time:
+            self.out_of_time = True
+            self.settling = False
+            step = self.machine.last_performed
+            at = f" after step {step.index + 1}" if step is not None else ""
+            self.notes.append(
+                f"{why} (--cassette-timeout){at}: nothing more was awaited, so what the "
+                "remaining steps expected is reported missing"
+            )
+        return why
+
     async def _pace(self, step: Step, first_t: float) -> None:
-        due = min(step.action.t - first_t, self._now() + MAX_PACE_DELAY)
+        cap = min(MAX_PACE_DELAY, self.options.timeout)
+        due = min(step.action.t - first_t, self._now() + cap)
         delay = due - self._now()
         if delay > 0:
             await asyncio.sleep(delay)

@@ -15,17 +15,18 @@ from typing import Any, Literal
 
 from channels_replay.cassettes import Cassette, ConnectEvent, Redactor, load_cassette
 from channels_replay.cassettes.identities import connection_identities, with_identities
-from channels_replay.errors import ConfigurationError, ReplayError
+from channels_replay.errors import CassetteError, ConfigurationError, ReplayError
 from channels_replay.replay.engine import replay_cassette
 from channels_replay.replay.hints import row_difference_hint
 from channels_replay.replay.noise import NoiseRules
 from channels_replay.replay.result import ReplayResult
-from channels_replay.replay.run import DEFAULT_GRACE, ReplayOptions
+from channels_replay.replay.run import DEFAULT_CASSETTE_TIMEOUT, DEFAULT_GRACE, ReplayOptions
 from channels_replay.replay.substitution import Credentials, redacted_names
 
 __all__ = [
     "CASSETTE_SUFFIXES",
     "ReplayConfig",
+    "check_cassette",
     "check_named_identities",
     "find_cassettes",
     "replay_file",
@@ -44,7 +45,7 @@ def find_cassettes(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
             found.extend(
                 sorted(p for p in path.rglob("*") if p.suffix in CASSETTE_SUFFIXES and p.is_file())
             )
-        elif path.is_file():
+        elif path.is_file() or path.exists():  # a named pipe or device: the reader says why not
             found.append(path)
         else:
             matches = sorted(Path(m) for m in glob.glob(str(raw), recursive=True))
@@ -143,6 +144,7 @@ class ReplayConfig:
     ordering: Literal["strict", "any"] = "strict"
     pace: Literal["fast", "recorded"] = "fast"
     timeout: float = 5.0
+    cassette_timeout: float = DEFAULT_CASSETTE_TIMEOUT
     headers: Sequence[str] = ()
     query: Sequence[str] = ()
     json: Sequence[str] = ()
@@ -154,6 +156,9 @@ class ReplayConfig:
     target: str | None = None
     """A live server (`ws://HOST:PORT`) to replay against instead of the app in-process."""
     grace: float = DEFAULT_GRACE
+    on_blocked: Callable[[str], None] | None = None
+    """In-process: called when the app blocks the event loop past the timeout (see
+    `ReplayOptions.on_blocked`)."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     def options_for_credentials(self) -> Credentials:
@@ -180,7 +185,9 @@ class ReplayConfig:
             rewrite_path=_chained(_path_rewriter(self.path_map), self.rewrite_path),
             pace=self.pace,
             timeout=self.timeout,
+            cassette_timeout=self.cassette_timeout,
             grace=self.grace,
+            on_blocked=self.on_blocked,
             redactor=_redactor(cassette) if cassette.header.redacted else None,
         )
 
@@ -251,6 +258,24 @@ def _prepare_database(path: Path, cassette: Cassette) -> bool:
         return False
     load_snapshot(snapshot, path)
     return True
+
+
+def check_cassette(path: str | os.PathLike[str]) -> None:
+    """Read a cassette through and parse its stored noise rules, without replaying it.
+
+    The command line does this before it sets up the app, so a bad file is reported
+    (one line naming it) before any time is spent, and never half-way through a run.
+    """
+    cassette = load_cassette(path)
+    if not cassette.events:
+        raise ReplayError(f"{path}: the cassette holds no events; record a session into it first")
+    try:
+        NoiseRules.from_dicts(cassette.header.noise)
+    except ConfigurationError as exc:
+        raise CassetteError(
+            f"{path}: the noise rules stored in its header are unusable: {exc}; fix or "
+            "remove them (convert the cassette to .jsonl to edit the header)"
+        ) from None
 
 
 async def replay_file(

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import Any, Final, Literal
 
+from channels_replay._json import loads_bounded
 from channels_replay.cassettes.model import (
     AcceptEvent,
     Cassette,
@@ -356,7 +357,7 @@ def _frames_html(frames: Sequence[ServerEvent], marked: set[int]) -> str:
 def _pretty(frame: Event) -> str:
     if isinstance(frame, ServerFrame | ClientFrame) and frame.text is not None:
         try:
-            text = json.dumps(json.loads(frame.text), indent=2, ensure_ascii=False)
+            text = json.dumps(loads_bounded(frame.text), indent=2, ensure_ascii=False)
         except ValueError:
             text = frame.text
     else:
@@ -604,7 +605,7 @@ def _frame_label(text: str, names: SignalNames) -> str:
     if kind in ("complete", "group_complete"):
         return f"✓ {kind}"
     try:
-        value = json.loads(text)
+        value = loads_bounded(text)
     except ValueError:
         return text
     if isinstance(value, dict) and names.action_key in value:

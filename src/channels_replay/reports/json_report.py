@@ -28,6 +28,7 @@ def result_to_dict(result: ReplayResult) -> dict[str, Any]:
         "driver": result.driver,
         "signalled": result.signalled,
         "app_errors": list(result.app_errors),
+        "blocked": result.blocked,
         "notes": list(result.notes),
         "rules": [rule.describe() for rule in result.rules],
         "failures": [

@@ -106,6 +106,8 @@ def render_text(result: ReplayResult, style: Style = _plain) -> str:
         )
     for note in result.notes:
         lines.append(style(f"  note: {note}", fg="yellow"))
+    if result.blocked:
+        lines.append(style(f"  {result.blocked}", fg="red"))
     if result.app_failures:
         for failure in result.app_failures:
             lines.extend(_failure_lines(failure, style))
