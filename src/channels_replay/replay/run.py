@@ -69,6 +69,9 @@ class ReplayOptions:
     """The signal convention; None: the cassette's own (else the defaults)."""
     redactor: Redactor | None = None
     """Applied to what the app sends, where the cassette was redacted at record time."""
+    diff: bool = True
+    """False: skip matching and diffing (the result has no steps); load replay's unsampled
+    sessions only need the timeline."""
 
 
 async def run_replay(
@@ -95,7 +98,7 @@ async def run_replay(
     ]
     return ReplayResult(
         cassette=path,
-        steps=machine.results(options.rules, options.ordering),
+        steps=machine.results(options.rules, options.ordering) if options.diff else [],
         rules=list(options.rules),
         duration=time.monotonic() - started,
         tail_missing=None if cassette.complete else cassette.problem,
