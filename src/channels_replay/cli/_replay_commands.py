@@ -16,6 +16,7 @@ from channels_replay.cli._group import EXIT_DIFFERENCES, EXIT_OK, main
 from channels_replay.errors import ConfigurationError, ReplayError
 
 if TYPE_CHECKING:
+    from channels_replay.replay.result import ReplayResult
     from channels_replay.replay.runner import ReplayConfig
 
 __all__ = ["learn_noise", "replay"]
@@ -336,6 +337,14 @@ def _style(text: str, **styles: Any) -> str:
     "--junit-xml", type=click.Path(dir_okay=False, path_type=Path), help="Write JUnit XML here."
 )
 @click.option("--update", is_flag=True, help="Rewrite the cassettes from the current app.")
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Replay in this many processes (each its own test database).",
+)
 @_replay_setup
 def replay(
     paths: tuple[str, ...],
@@ -344,6 +353,7 @@ def replay(
     as_json: bool,
     junit_xml: Path | None,
     update: bool,
+    jobs: int,
 ) -> None:
     """Replay cassettes against the app and report every difference.
 
@@ -355,11 +365,24 @@ def replay(
 
     from channels_replay.replay.runner import find_cassettes, replay_file
     from channels_replay.replay.update import rewrite_cassette
-    from channels_replay.reports import render_json, render_junit, render_text
+    from channels_replay.reports import render_text
 
     cassettes = find_cassettes(paths)
     if not cassettes:
         raise ReplayError(f"no cassettes under {', '.join(paths)}: record a session first")
+    if jobs > 1 and len(cassettes) > 1:
+        from channels_replay.cli._jobs import replay_in_processes
+
+        results = replay_in_processes(jobs, environment, config, cassettes)
+        for path, result in zip(cassettes, results, strict=True):
+            if update and not result.ok:
+                rewrite_cassette(path, result)
+            if not as_json:
+                click.echo(render_text(result, _style))
+                if update and not result.ok:
+                    click.echo(f"  updated {path} from the current app")
+        _finish(results, as_json, junit_xml, update)
+        return
     app = environment.load_app()
     environment.set_up()
     results = []
@@ -380,6 +403,15 @@ def replay(
                         click.echo(f"  updated {path} from the current app")
     finally:
         environment.tear_down()
+    _finish(results, as_json, junit_xml, update)
+
+
+def _finish(
+    results: list[ReplayResult], as_json: bool, junit_xml: Path | None, update: bool
+) -> None:
+    """The JSON or the verdict line, the JUnit file, and the exit code of `replay`."""
+    from channels_replay.reports import render_json, render_junit
+
     if as_json:
         click.echo(render_json(results))
     if junit_xml is not None:
