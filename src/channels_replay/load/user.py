@@ -30,11 +30,21 @@ from channels_replay.replay.engine import replay_cassette
 from channels_replay.replay.latency import step_label, step_latencies
 from channels_replay.replay.result import ReplayResult
 from channels_replay.replay.run import ReplayOptions
-from channels_replay.replay.steps import build_steps
+from channels_replay.replay.steps import Step, build_steps
 
 __all__ = ["CassetteUser", "DifferencesFound", "NoAnswer"]
 
 _CHECKED: dict[type, tuple[LoadSettings, list[tuple[Path, Cassette]]]] = {}
+
+
+def _steps_of(path: Path, cassette: Cassette) -> list[Step]:
+    """The steps of a cassette, cut once per process (every session reports against them)."""
+    if path not in _STEPS:
+        _STEPS[path] = build_steps(cassette.events)
+    return _STEPS[path]
+
+
+_STEPS: dict[Path, list[Step]] = {}
 
 
 class DifferencesFound(Exception):
@@ -140,7 +150,7 @@ class CassetteUser(User):
 
     def _report(self, path: Path, cassette: Cassette, result: ReplayResult, diffed: bool) -> None:
         names = cassette.signal_names()
-        steps = build_steps(cassette.events)
+        steps = _steps_of(path, cassette)
         for latency in step_latencies(steps, result.timeline, names):
             label = step_label(latency.step, names.action_key)
             name = f"{path.stem} {latency.step.index + 1}: {label}"
