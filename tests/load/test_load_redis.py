@@ -134,6 +134,8 @@ def load(
         *CHAT_OPTIONS,
         "--timeout",
         "10",
+        "--wait",
+        "1",
         "--csv",
         str(prefix),
         *extra,

@@ -26,12 +26,14 @@ COPIES = 2
 RUN_BOUND = 300.0
 
 
-def cassette_dir(tmp_path: Path) -> Path:
-    """COPIES copies of every committed cassette, and the conftest that seeds their users."""
+def cassette_dir(tmp_path: Path, only: tuple[str, ...] = ()) -> Path:
+    """COPIES copies of every committed cassette (or those named), and their conftest."""
     directory = tmp_path / "cassettes"
     directory.mkdir()
     shutil.copy(CASSETTES / "conftest.py", directory / "conftest.py")
     for cassette in sorted(CASSETTES.glob("*.cassette")):
+        if only and cassette.stem not in only:
+            continue
         for copy in range(COPIES):
             shutil.copy(cassette, directory / f"{cassette.stem}_{copy}.cassette")
     return directory
@@ -100,7 +102,11 @@ def test_cassettes_replay_on_two_xdist_workers_over_one_redis(tmp_path: Path) ->
     argv = [redis_server, "--bind", HOST, "--save", "", "--appendonly", "no", "--port"]
     with running_server(lambda port: [*argv, str(port)]) as redis:
         url = f"redis://{HOST}:{redis.port}/0"
-        done = run_pytest(cassette_dir(tmp_path), "tests.load.redis_settings", REDIS_URL=url)
+        # The sessions that use groups. A refused session's consumer sits in channels_redis's
+        # blocking read until the replay stops it, and on a starved machine redis-py's
+        # read timeout fires there first: an app error unrelated to the workers' layers.
+        directory = cassette_dir(tmp_path, only=("chat", "echo"))
+        done = run_pytest(directory, "tests.load.redis_settings", REDIS_URL=url)
         keys = subprocess.run(
             ["redis-cli", "-h", HOST, "-p", str(redis.port), "--scan"],
             capture_output=True,

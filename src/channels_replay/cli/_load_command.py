@@ -63,6 +63,13 @@ def _check_locust() -> None:
     help="Share of sessions diffed against the recording (0: time only).",
 )
 @click.option(
+    "--wait",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="Seconds each user pauses between two sessions.",
+)
+@click.option(
     "--pool",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="JSON list of identities (credential specs); user N takes the Nth, in turn.",
@@ -93,6 +100,7 @@ def load(
     run_time: str,
     grace: float,
     diff_sample: float,
+    wait: float,
     pool: Path | None,
     settings: str | None,
     csv_prefix: str | None,
@@ -140,6 +148,7 @@ def load(
         path_map=path_map,
         pool=load_pool(pool) if pool is not None else (),
         diff_sample=diff_sample,
+        wait=wait,
         settings=settings,
     )
     if settings:

@@ -13,7 +13,7 @@ import time
 from typing import Any
 
 import gevent
-from locust import events
+from locust import constant, events
 from locust.env import Environment
 from locust.runners import WorkerRunner
 from locust.stats import StatsEntry
@@ -35,6 +35,7 @@ class ReplayUser(CassetteUser):
     """The cassettes and options given to `channels-replay load`."""
 
     host = _SETTINGS.target
+    wait_time = constant(_SETTINGS.wait)
 
     def make_settings(self) -> LoadSettings:
         return LoadSettings.from_json(_SETTINGS.to_json())

@@ -90,6 +90,8 @@ class LoadSettings:
     pool: Sequence[Identity] = ()
     diff_sample: float = 1.0
     """The share of sessions diffed against the recording (0 to 1); all are timed."""
+    wait: float = 0.0
+    """Seconds each user pauses between two sessions (Locust's wait time)."""
     settings: str | None = None
     """A Django settings module, for its noise rules and redaction lists."""
     loaded: dict[str, Cassette] = field(default_factory=dict, repr=False, compare=False)
@@ -99,6 +101,8 @@ class LoadSettings:
         from channels_replay.drivers.live import check_target
 
         self.target = check_target(self.target)
+        if self.wait < 0:
+            raise ConfigurationError(f"--wait {self.wait:g}: give a pause of 0 seconds or more")
         if not 0.0 <= self.diff_sample <= 1.0:
             raise ConfigurationError(
                 f"--diff-sample {self.diff_sample:g} is not a share: give a number from 0 "

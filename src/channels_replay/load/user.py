@@ -47,6 +47,24 @@ def _steps_of(path: Path, cassette: Cassette) -> list[Step]:
 _STEPS: dict[Path, list[Step]] = {}
 
 
+def _summary(result: ReplayResult) -> str:
+    """The differences by step, connection, kind and path, without the values.
+
+    Locust groups failures by their message: values (fresh ids, timestamps) would
+    make every failing session a row of its own. `channels-replay replay --target`
+    on the same cassette shows the values.
+    """
+    parts = [f"the app raised on {error}" for error in result.app_errors]
+    for step in result.failed_steps:
+        for conn, difference in step.differences:
+            what = " ".join(
+                part for part in (difference.kind, difference.frame_action, difference.path) if part
+            )
+            parts.append(f"step {step.step.index + 1} on {conn}: {what}")
+    count = result.difference_count
+    return f"{result.name}: {count} difference(s): " + "; ".join(dict.fromkeys(parts))
+
+
 class DifferencesFound(Exception):
     """A diffed session did not answer as recorded; the message lists the differences."""
 
@@ -164,7 +182,7 @@ class CassetteUser(User):
                 self._fire("WS", name, latency.seconds, None)
         failure: Exception | None = None
         if diffed and not result.ok:
-            failure = DifferencesFound(result.explain())
+            failure = DifferencesFound(_summary(result))
         self._fire("diffed" if diffed else "session", path.stem, result.duration, failure)
 
     def _fire(
