@@ -17,6 +17,7 @@ from channels_replay.cli._group import EXIT_DIFFERENCES, EXIT_OK, main
 from channels_replay.errors import ConfigurationError, ReplayError
 
 if TYPE_CHECKING:
+    from channels_replay.replay.result import ReplayResult
     from channels_replay.replay.runner import ReplayConfig
 
 __all__ = ["learn_noise", "replay"]
@@ -419,6 +420,14 @@ def _style(text: str, **styles: Any) -> str:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write a self-contained HTML report here (sequence diagram, differences marked).",
 )
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Replay in this many processes (each its own test database).",
+)
 @_replay_setup
 def replay(
     paths: tuple[str, ...],
@@ -428,6 +437,7 @@ def replay(
     junit_xml: Path | None,
     update: bool,
     html_file: Path | None = None,
+    jobs: int = 1,
 ) -> None:
     """Replay cassettes against the app and report every difference.
 
@@ -443,8 +453,6 @@ def replay(
         find_cassettes,
         replay_file,
     )
-    from channels_replay.replay.update import rewrite_cassette
-    from channels_replay.reports import render_json, render_junit, render_text
 
     if html_file is not None and not html_file.resolve().parent.is_dir():
         raise ConfigurationError(
@@ -456,31 +464,61 @@ def replay(
         raise ReplayError(f"no cassettes under {', '.join(paths)}: record a session first")
     for path in cassettes:  # bad input is reported before the app is set up
         check_cassette(path)
-    restore_stdout = _stdout_to_stderr() if as_json else None  # the app's prints off the JSON
-    app = environment.load_app()
     check_named_identities(cassettes, config)
-    environment.set_up()
+    restore_stdout = _stdout_to_stderr() if as_json else None  # the app's prints off the JSON
     results = []
     try:
-        show_bar = len(cassettes) > 1 and sys.stderr.isatty() and not as_json
-        with click.progressbar(
-            cassettes, label="replaying", file=sys.stderr, hidden=not show_bar
-        ) as bar:
-            for path in bar:
-                _replaying.append(path)
-                environment.before_cassette()
-                result = async_to_sync(replay_file)(path, app, config)
-                results.append(result)
-                if update and not result.ok:
-                    rewrite_cassette(path, result)
-                if not as_json:
-                    click.echo(render_text(result, _style))
-                    if update and not result.ok:
-                        click.echo(f"  updated {path} from the current app: {result.changes()}")
+        if jobs > 1 and len(cassettes) > 1:
+            from channels_replay.cli._jobs import replay_in_processes
+
+            results = replay_in_processes(jobs, environment, config, cassettes)
+            for path, result in zip(cassettes, results, strict=True):
+                _report_one(path, result, as_json, update)
+        else:
+            app = environment.load_app()
+            environment.set_up()
+            try:
+                show_bar = len(cassettes) > 1 and sys.stderr.isatty() and not as_json
+                with click.progressbar(
+                    cassettes, label="replaying", file=sys.stderr, hidden=not show_bar
+                ) as bar:
+                    for path in bar:
+                        _replaying.append(path)
+                        environment.before_cassette()
+                        result = async_to_sync(replay_file)(path, app, config)
+                        results.append(result)
+                        _report_one(path, result, as_json, update)
+            finally:
+                environment.tear_down()
     finally:
-        environment.tear_down()
         if restore_stdout is not None:
             restore_stdout()
+    _finish(results, as_json, junit_xml, html_file, update)
+
+
+def _report_one(path: Path, result: ReplayResult, as_json: bool, update: bool) -> None:
+    """One cassette's report (and its rewrite, with --update), as soon as it is replayed."""
+    from channels_replay.replay.update import rewrite_cassette
+    from channels_replay.reports import render_text
+
+    if update and not result.ok:
+        rewrite_cassette(path, result)
+    if not as_json:
+        click.echo(render_text(result, _style))
+        if update and not result.ok:
+            click.echo(f"  updated {path} from the current app: {result.changes()}")
+
+
+def _finish(
+    results: list[ReplayResult],
+    as_json: bool,
+    junit_xml: Path | None,
+    html_file: Path | None,
+    update: bool,
+) -> None:
+    """The JSON, JUnit and HTML reports, the verdict line, and the exit code of `replay`."""
+    from channels_replay.reports import render_json, render_junit
+
     if as_json:
         click.echo(render_json(results))
     if junit_xml is not None:

@@ -90,6 +90,9 @@ class ReplayOptions:
     line reports it and
     ends the process: the app's code cannot be interrupted). Either way the result fails
     with `blocked` once the loop runs again."""
+    diff: bool = True
+    """False: skip matching and diffing (the result has no steps); load replay's unsampled
+    sessions only need the timeline."""
 
 
 async def run_replay(
@@ -121,7 +124,7 @@ async def run_replay(
             if watchdog is not None:
                 watchdog.stop()
     loop.note_failures()
-    steps = machine.results(options.rules, options.ordering)
+    steps = machine.results(options.rules, options.ordering) if options.diff else []
     if app_log is not None:
         for step in steps:
             step.logged = app_log.lines.get(step.step.index, [])

@@ -4,6 +4,9 @@
 there against the project's websocket application, with a fresh transactional
 database per cassette (pytest-django). A failure shows the replay report.
 
+Under pytest-xdist (`pytest -n auto cassettes/`) each worker has its own test
+database (pytest-django) and its own channels_redis key prefix (`testing._xdist`).
+
 Fixtures to override in a conftest.py:
 
 - `replay_config`: keyword arguments of `channels_replay.replay.ReplayConfig`
@@ -100,6 +103,23 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
         collector: pytest.Collector = CassetteFile.from_parent(parent, path=file_path)
         return collector
     return None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _channels_replay_worker_layers() -> None:
+    """Under pytest-xdist, a channel layer per worker (see `testing._xdist`)."""
+    from channels_replay.testing._xdist import isolate_channel_layers, xdist_worker
+
+    worker = xdist_worker()
+    if worker is None or not _django_configured():
+        return
+    from django.conf import settings
+
+    layers = getattr(settings, "CHANNEL_LAYERS", None)
+    if isinstance(layers, dict) and isolate_channel_layers(layers, worker):
+        from channels.layers import channel_layers
+
+        channel_layers.backends = {}
 
 
 @pytest.fixture
