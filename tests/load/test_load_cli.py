@@ -298,3 +298,30 @@ def test_master_and_worker_pass_through_to_locusts_distribution(
     rows = {(row["Type"], row["Name"]): row for row in stats_rows(tmp_path / "stats")}
     assert int(rows[("diffed", "echo")]["Request Count"]) > 0  # counted by the worker
     assert rows[("diffed", "echo")]["Failure Count"] == "0"
+
+
+def test_the_credentials_file_gives_every_user_its_values(
+    example_server: ServerProcess, tmp_path: Path
+) -> None:
+    credentials = tmp_path / "replay.toml"
+    credentials.write_text(
+        '[alice]\nheaders = { authorization = "Token alice-secret-token" }\n'
+        '[bob]\nquery = { token = "bob-secret-token" }\n'
+    )
+    prefix = tmp_path / "stats"
+    done = run_cli(
+        "load",
+        str(CASSETTES / "chat.cassette"),
+        "--target",
+        target(example_server),
+        *("-u", "2", "-r", "2", "-t", "3s"),
+        "--credentials",
+        str(credentials),
+        *CHAT_OPTIONS,
+        "--csv",
+        str(prefix),
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    rows = {(row["Type"], row["Name"]): row for row in stats_rows(prefix)}
+    assert rows[("diffed", "chat")]["Failure Count"] == "0"
+    assert int(rows[("diffed", "chat")]["Request Count"]) >= 2

@@ -115,9 +115,11 @@ def load(
     ordering: Literal["strict", "any"],
     pace: Literal["fast", "recorded"],
     timeout: float,
+    cassette_timeout: float | None,
     headers: tuple[str, ...],
     query: tuple[str, ...],
     json_values: tuple[str, ...],
+    credentials_file: Path | None,
     path_map: tuple[str, ...],
 ) -> None:
     """Replay cassettes as load on a running server, each virtual user a session at a time.
@@ -150,6 +152,8 @@ def load(
         diff_sample=diff_sample,
         wait=wait,
         settings=settings,
+        credentials_file=None if credentials_file is None else str(credentials_file),
+        cassette_timeout=cassette_timeout,
     )
     if settings:
         os.environ["DJANGO_SETTINGS_MODULE"] = settings

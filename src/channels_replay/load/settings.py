@@ -94,6 +94,10 @@ class LoadSettings:
     """Seconds each user pauses between two sessions (Locust's wait time)."""
     settings: str | None = None
     """A Django settings module, for its noise rules and redaction lists."""
+    credentials_file: str | None = None
+    """A credentials file (TOML), as `replay --credentials` reads it; its plain values."""
+    cassette_timeout: float | None = None
+    """Upper bound (s) of one session's replay; None: the replay's default."""
     loaded: dict[str, Cassette] = field(default_factory=dict, repr=False, compare=False)
 
     def check(self) -> None:
@@ -143,10 +147,14 @@ class LoadSettings:
 
         identity = self.pool[user % len(self.pool)] if self.pool else Identity()
         credentials = Credentials()
+        if self.credentials_file is not None:
+            from channels_replay.credentials import load_credentials
+
+            credentials = load_credentials(self.credentials_file)
         credentials.extend("header", fill(identity.headers))
         credentials.extend("query", fill(identity.query))
         credentials.extend("json", fill(identity.json))
-        return ReplayConfig(
+        config = ReplayConfig(
             ignore=self.ignore,
             ordering=self.ordering,
             pace=self.pace,
@@ -159,6 +167,9 @@ class LoadSettings:
             credentials=credentials,
             target=self.target,
         )
+        if self.cassette_timeout is not None:
+            config.cassette_timeout = self.cassette_timeout
+        return config
 
     def to_json(self) -> str:
         data = asdict(self)
