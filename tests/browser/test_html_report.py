@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -22,22 +20,12 @@ from channels_replay.cassettes.model import (
 from channels_replay.reports.html import render_cassette_html
 from example.demo import REPLAY_CREDENTIALS
 from tests.browser.conftest import Console
+from tests.commands import channels_replay
 
 REPO = Path(__file__).resolve().parents[2]
 FAILED_RED = "rgb(255, 235, 233)"
 COMPLETE = '{"action": "complete", "payload": null}'
 ACTIONS = (ConnectEvent, ClientFrame, ClientDisconnect)
-
-
-def channels_replay(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "channels_replay.cli", *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": f"{REPO}:{REPO / 'src'}"},
-    )
 
 
 @pytest.fixture(scope="module")

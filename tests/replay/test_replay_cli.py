@@ -3,7 +3,6 @@
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -11,19 +10,9 @@ import pytest
 
 from example.demo import APP, CHANGED
 from example.demo import REPLAY_CREDENTIALS as CREDENTIALS
+from tests.commands import channels_replay
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def channels_replay(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "channels_replay.cli", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": f"{REPO}:{REPO / 'src'}"},
-    )
 
 
 def test_all_committed_cassettes_pass_with_exit_code_0_and_junit_xml(tmp_path: Path) -> None:

@@ -5,30 +5,17 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 from channels_replay.cassettes import ServerFrame, load_cassette, save_cassette
 from example.demo import APP
 from example.demo import REPLAY_CREDENTIALS as CREDENTIALS
+from tests.commands import channels_replay
 
 REPO = Path(__file__).resolve().parents[2]
 TIMES = re.compile(r"\(\d+(\.\d+)? ?m?s\)")
 NOISE = re.compile(r"[0-9a-f]{32}|\d{4}-\d\d-\d\dT[\d:.+]+")
 """The app's fresh message ids and timestamps, shown in a failure's frames."""
-
-
-def channels_replay(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "channels_replay.cli", *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": f"{REPO}:{REPO / 'src'}"},
-        check=False,
-    )
 
 
 def cassettes_with_one_regression(tmp_path: Path) -> Path:
