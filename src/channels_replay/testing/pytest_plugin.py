@@ -32,6 +32,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -154,10 +155,15 @@ def replay_app(request: pytest.FixtureRequest) -> Any:
     return _discovered_router()
 
 
+class _CassetteFailed(Exception):
+    """A cassette's replay failed; the message is the whole report, shown once by
+    `CassetteItem.repr_failure` (the short summary then names the test alone)."""
+
+
 def _replay(path: Path, replay_config: dict[str, Any], replay_app: Any) -> None:
     """Replay one cassette; a difference or a library error fails with its text alone.
 
-    pytest.fail is called outside the `except` block, so that the report is not printed
+    The failure is raised outside the `except` block, so that the report is not printed
     a second time as the context of the failure, and without the library's frames.
     """
     __tracebackhide__ = True
@@ -172,7 +178,7 @@ def _replay(path: Path, replay_config: dict[str, Any], replay_app: Any) -> None:
         message = f"error: {error}"
     else:
         return
-    pytest.fail(message, pytrace=False)
+    raise _CassetteFailed(message)
 
 
 def _replay_cassette_test(path: Path) -> Any:
@@ -206,6 +212,38 @@ class CassetteItem(pytest.Function):
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
         return self.path, None, self.name
+
+    def repr_failure(  # type: ignore[override]
+        self, excinfo: pytest.ExceptionInfo[BaseException], **kwargs: Any
+    ) -> Any:
+        """The replay report as it is, anything else as pytest shows it."""
+        if isinstance(excinfo.value, _CassetteFailed):
+            return _ReplayReport(str(excinfo.value))
+        return super().repr_failure(excinfo, **kwargs)
+
+
+@dataclass
+class _Crash:
+    message: str
+    path: str = ""
+    lineno: int = 0
+
+
+class _ReplayReport:
+    """A failed replay as pytest prints it: the whole report in the failure's section, its
+    first line alone in the short summary (on CI, pytest would repeat a plain message
+    there in full)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.reprcrash = _Crash(text.splitlines()[0] if text else "")
+
+    def toterminal(self, tw: Any) -> None:
+        for line in self.text.splitlines():
+            tw.line(line)
+
+    def __str__(self) -> str:
+        return self.text
 
 
 def _cassette_name(path: Path) -> str:
