@@ -31,6 +31,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from channels_replay.snapshots import snapshot_path
 from tests.foreign.recording import (
     RecordingError,
     copy_database,
@@ -120,6 +121,9 @@ def run_scenario(
         copies.mkdir(exist_ok=True)
         for copy in range(replays):
             shutil.copyfile(cassette, copies / f"rep{copy:02d}.cassette")
+        snapshot = snapshot_path(cassette)  # every copy's header names the recording's one
+        if snapshot.is_file():
+            shutil.copyfile(snapshot, copies / snapshot.name)
         run = replay_cli(
             [copies], timeout=timeout, process_timeout=60 + replays * (8 * timeout + 2)
         )
