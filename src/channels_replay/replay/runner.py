@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from channels_replay.cassettes import Cassette, ConnectEvent, Redactor, load_cassette
-from channels_replay.cassettes.identities import connection_identities, with_identities
+from channels_replay.cassettes.identities import connection_identities
 from channels_replay.errors import CassetteError, ConfigurationError, ReplayError
 from channels_replay.replay.engine import replay_cassette
 from channels_replay.replay.hints import row_difference_hint
@@ -165,7 +165,11 @@ class ReplayConfig:
         """The credentials of this config: the given ones (else the settings'), then the
         command line's."""
         given = self.credentials if self.credentials is not None else settings_credentials()
-        credentials = _credentials(given)
+        return self.command_line_credentials(_credentials(given))
+
+    def command_line_credentials(self, into: Credentials | None = None) -> Credentials:
+        """`into` (else new credentials) extended by --header, --query and --json-value."""
+        credentials = into if into is not None else Credentials()
         credentials.extend("header", self.headers)
         credentials.extend("query", self.query)
         credentials.extend("json", self.json)
@@ -219,11 +223,7 @@ def check_named_identities(paths: Iterable[Path], config: ReplayConfig) -> None:
     mapping is a project's shared list, so it may name users a cassette does not have."""
     from channels_replay.cassettes import open_cassette
 
-    credentials = Credentials()
-    credentials.extend("header", config.headers)
-    credentials.extend("query", config.query)
-    credentials.extend("json", config.json)
-    named = credentials.named() - {"*"}
+    named = config.command_line_credentials().named() - {"*"}
     if not named:
         return
     users: set[str] = set()
@@ -288,7 +288,7 @@ async def replay_file(
     """
     from asgiref.sync import sync_to_async
 
-    cassette = with_identities(load_cassette(path))
+    cassette = load_cassette(path)  # replay_cassette fills in identities from auth frames
     if not cassette.events:
         raise ReplayError(f"{path}: the cassette holds no events; record a session into it first")
     config = settings or ReplayConfig()
